@@ -1,0 +1,27 @@
+# Targets are documented in README.md. `make test` is the project's test command (.ci/run calls it).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-dev.txt services/requirements.txt $(wildcard policies/*/requirements.txt)
+
+.PHONY: test lint pytest install
+
+install: $(STAMP)
+
+# Reinstall only when a requirements file changes.
+$(STAMP): $(REQUIREMENTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(wildcard __main__.py components services policies tools tests benchmarks)
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint pytest

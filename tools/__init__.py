@@ -1,0 +1,1 @@
+"""Developer tools: the recording Pulumi mock and the offline policy gate."""

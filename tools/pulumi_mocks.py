@@ -1,0 +1,309 @@
+"""A recording mock of the Pulumi engine: realistic ids and ARNs, every registration kept for assertions.
+
+Used by the program's tests and by the offline policy gate. Outputs follow AWS formats in one region and
+one fixed account so that code which parses an ARN or builds a console link sees what it would see in AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import MockCallArgs, MockResourceArgs
+from pulumi.runtime.mocks import MockMonitor
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One registration as the engine saw it: camelCase inputs, the mock's outputs, the resource graph."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+    parent: str
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    token: str
+    args: Mapping[str, Any]
+
+
+def _suffix(name: str) -> str:
+    """Stand-in for Pulumi's random auto-name suffix, stable across runs so assertions can name it."""
+    return hashlib.sha256(name.encode()).hexdigest()[:7]
+
+
+def physical_name(name: str, inputs: Mapping[str, Any], *keys: str) -> str:
+    """The name AWS would see: an explicit input when the program set one, else an auto-name."""
+    for key in keys:
+        value = inputs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    prefix = inputs.get("namePrefix")
+    if isinstance(prefix, str) and prefix:
+        return prefix + _suffix(name)
+    return f"{name}-{_suffix(name)}"
+
+
+@dataclass
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes like AWS would, and records both."""
+
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    calls: list[RecordedCall] = field(default_factory=list)
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        account = self.account_id if service != "s3" else ""
+        return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        resource_id, extra = self._outputs_for(args.typ, args.name, args.inputs)
+        outputs.update(extra)
+        outputs.setdefault("tagsAll", args.inputs.get("tags") or {})
+        return resource_id, outputs
+
+    def _outputs_for(self, typ: str, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        acct, region = self.account_id, self.region
+        if typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+            bucket = physical_name(name, inputs, "bucket")
+            return bucket, {
+                "bucket": bucket,
+                "arn": f"arn:aws:s3:::{bucket}",
+                "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+                "region": region,
+            }
+        if typ == "aws:sqs/queue:Queue":
+            queue = physical_name(name, inputs, "name")
+            url = f"https://sqs.{region}.amazonaws.com/{acct}/{queue}"
+            return url, {"name": queue, "arn": self.arn("sqs", queue), "url": url}
+        if typ == "aws:dynamodb/table:Table":
+            table = physical_name(name, inputs, "name")
+            arn = self.arn("dynamodb", f"table/{table}")
+            return table, {"name": table, "arn": arn, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
+        if typ == "aws:sns/topic:Topic":
+            topic = physical_name(name, inputs, "name")
+            arn = self.arn("sns", topic)
+            return arn, {"name": topic, "arn": arn}
+        if typ == "aws:sns/topicSubscription:TopicSubscription":
+            arn = (
+                f"{inputs.get('topic', self.arn('sns', 'topic'))}:{_suffix(name)}-0000-4000-8000-000000000000"
+            )
+            return arn, {"arn": arn}
+        if typ == "aws:iam/role:Role":
+            role = physical_name(name, inputs, "name")
+            path = inputs.get("path") or "/"
+            return role, {
+                "name": role,
+                "arn": f"arn:aws:iam::{acct}:role{path}{role}",
+                "uniqueId": "AROA" + _suffix(name).upper() * 2,
+            }
+        if typ == "aws:iam/policy:Policy":
+            policy = physical_name(name, inputs, "name")
+            arn = f"arn:aws:iam::{acct}:policy/{policy}"
+            return arn, {"name": policy, "arn": arn, "policyId": "ANPA" + _suffix(name).upper() * 2}
+        if typ == "aws:ecs/cluster:Cluster":
+            cluster = physical_name(name, inputs, "name")
+            arn = self.arn("ecs", f"cluster/{cluster}")
+            return arn, {"name": cluster, "arn": arn}
+        if typ == "aws:ecs/taskDefinition:TaskDefinition":
+            family = physical_name(name, inputs, "family")
+            arn = self.arn("ecs", f"task-definition/{family}:1")
+            return family, {
+                "family": family,
+                "arn": arn,
+                "arnWithoutRevision": self.arn("ecs", f"task-definition/{family}"),
+                "revision": 1,
+            }
+        if typ == "aws:ecs/service:Service":
+            service = physical_name(name, inputs, "name")
+            cluster = str(inputs.get("cluster", "cluster")).rsplit("/", 1)[-1]
+            arn = self.arn("ecs", f"service/{cluster}/{service}")
+            return arn, {"name": service, "arn": arn}
+        if typ == "aws:cloudwatch/eventRule:EventRule":
+            rule = physical_name(name, inputs, "name")
+            bus = inputs.get("eventBusName") or "default"
+            path = f"rule/{rule}" if bus == "default" else f"rule/{bus}/{rule}"
+            return rule, {"name": rule, "arn": self.arn("events", path)}
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            group = physical_name(name, inputs, "name")
+            return group, {"name": group, "arn": self.arn("logs", f"log-group:{group}")}
+        if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            alarm = physical_name(name, inputs, "name")
+            return alarm, {"name": alarm, "arn": self.arn("cloudwatch", f"alarm:{alarm}")}
+        if typ == "aws:kms/key:Key":
+            key_id = f"{_suffix(name)}-1234-4abc-8def-{_suffix(name + 'k')}01234"[:36]
+            return key_id, {"keyId": key_id, "arn": self.arn("kms", f"key/{key_id}")}
+        if typ == "aws:kms/alias:Alias":
+            alias = physical_name(name, inputs, "name")
+            return alias, {"arn": self.arn("kms", alias), "targetKeyArn": inputs.get("targetKeyId", "")}
+        if typ == "aws:scheduler/schedule:Schedule":
+            schedule = physical_name(name, inputs, "name")
+            group = inputs.get("groupName") or "default"
+            return f"{group}/{schedule}", {
+                "name": schedule,
+                "groupName": group,
+                "arn": self.arn("scheduler", f"schedule/{group}/{schedule}"),
+            }
+        if typ == "aws:ec2/securityGroup:SecurityGroup":
+            group_id = "sg-0" + _suffix(name) * 2
+            return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": acct}
+        if typ == "aws:ec2/vpc:Vpc":
+            vpc_id = "vpc-0" + _suffix(name) * 2
+            return vpc_id, {"arn": self.arn("ec2", f"vpc/{vpc_id}"), "defaultSecurityGroupId": "sg-0default0"}
+        if typ == "aws:ec2/subnet:Subnet":
+            subnet_id = "subnet-0" + _suffix(name) * 2
+            return subnet_id, {"arn": self.arn("ec2", f"subnet/{subnet_id}")}
+        if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            endpoint_id = "vpce-0" + _suffix(name) * 2
+            return endpoint_id, {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
+        if typ == "aws:ecr/repository:Repository":
+            repo = physical_name(name, inputs, "name")
+            return repo, {
+                "name": repo,
+                "arn": self.arn("ecr", f"repository/{repo}"),
+                "repositoryUrl": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}",
+                "registryId": acct,
+            }
+        if typ == "awsx:ecr:Repository":
+            repo = physical_name(name, inputs, "name")
+            return repo, {"url": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}"}
+        if typ == "awsx:ecr:Image":
+            repo_url = inputs.get("repositoryUrl") or f"{acct}.dkr.ecr.{region}.amazonaws.com/{name}"
+            digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+            return name, {"imageUri": f"{repo_url}@sha256:{digest}"}
+        if typ == "aws:appautoscaling/target:Target":
+            resource = str(inputs.get("resourceId", name))
+            return resource, {
+                "arn": self.arn("application-autoscaling", f"scalable-target/0ec2{_suffix(name)}"),
+            }
+        if typ == "aws:appautoscaling/policy:Policy":
+            policy = physical_name(name, inputs, "name")
+            resource_id = inputs.get("resourceId", "")
+            arn = self.arn(
+                "autoscaling",
+                f"scalingPolicy:{_suffix(name)}-0000:resource/{resource_id}:policyName/{policy}",
+            )
+            return policy, {"name": policy, "arn": arn, "alarmArns": []}
+        # Anything else: an id and, for AWS types, an ARN in the resource's service.
+        physical = physical_name(name, inputs, "name")
+        extra: dict[str, Any] = {}
+        if typ.startswith("aws:") and "/" in typ:
+            extra["arn"] = self.arn(typ.split(":")[1].split("/")[0], physical)
+        return f"{physical}-id", extra
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        self.calls.append(RecordedCall(args.token, dict(args.args)))
+        function = args.token
+        if function == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/ci",
+                "userId": "AIDAEXAMPLEUSERID",
+                "id": self.account_id,
+            }, None
+        if function == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}, None
+        if function == "aws:index/getPartition:getPartition":
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }, None
+        if function == "aws:ec2/getVpc:getVpc":
+            return {
+                "id": "vpc-0default0000000",
+                "arn": self.arn("ec2", "vpc/vpc-0default0000000"),
+                "cidrBlock": "172.31.0.0/16",
+                "default": True,
+            }, None
+        if function == "aws:ec2/getSubnets:getSubnets":
+            ids = [f"subnet-0default00000000{index}" for index in range(3)]
+            return {"id": self.region, "ids": ids}, None
+        if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{self.region}{letter}" for letter in "abc"]
+            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 4)]}, None
+        if function == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                "authorizationToken": "QVdTOnRva2Vu",
+                "userName": "AWS",
+                "password": "token",
+                "proxyEndpoint": f"https://{self.account_id}.dkr.ecr.{self.region}.amazonaws.com",
+                "expiresAt": "2030-01-01T00:00:00Z",
+                "id": self.region,
+            }, None
+        return {}, None
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps every registration with its parent and dependencies, which the stock monitor drops."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registration = self.resources[response.urn]
+        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                inputs=inputs,
+                outputs=registration.state,
+                parent=request.parent,
+                dependencies=tuple(request.dependencies),
+                property_dependencies={
+                    key: tuple(value.urns) for key, value in request.propertyDependencies.items()
+                },
+                provider=request.provider,
+            )
+        )
+        return response
+
+    def of_type(self, typ: str) -> list[RecordedResource]:
+        return [resource for resource in self.recorded if resource.type == typ]
+
+    def by_name(self, name: str) -> RecordedResource:
+        matches = [resource for resource in self.recorded if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def install(
+    *,
+    project: str = "ecs-event-patterns",
+    stack: str = "dev",
+    region: str = DEFAULT_REGION,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    preview: bool = False,
+) -> RecordingMonitor:
+    """Point the Pulumi runtime at a fresh recording mock; call before the program is imported."""
+    mocks = RecordingMocks(region=region, account_id=account_id)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    return monitor
