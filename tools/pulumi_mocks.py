@@ -73,10 +73,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"arn:aws:{service}:{region}:{account}:{resource}"
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        outputs = dict(args.inputs)
+        # A provider resource's state echoes its inputs. Multi-language components (awsx) declare outputs of
+        # other types under the same names (resource references), so they get only their own outputs.
+        outputs = dict(args.inputs) if args.typ.startswith("aws:") else {}
         resource_id, extra = self._outputs_for(args.typ, args.name, args.inputs)
         outputs.update(extra)
-        outputs.setdefault("tagsAll", args.inputs.get("tags") or {})
+        if args.typ.startswith("aws:"):
+            outputs.setdefault("tagsAll", args.inputs.get("tags") or {})
         return resource_id, outputs
 
     def _outputs_for(self, typ: str, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -209,7 +212,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             extra["arn"] = self.arn(typ.split(":")[1].split("/")[0], physical)
         return f"{physical}-id", extra
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        # The base class also allows (result, failures); a plain dict means no failures.
         self.calls.append(RecordedCall(args.token, dict(args.args)))
         function = args.token
         if function == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -218,29 +222,29 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:iam::{self.account_id}:user/ci",
                 "userId": "AIDAEXAMPLEUSERID",
                 "id": self.account_id,
-            }, None
+            }
         if function == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}, None
+            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}
         if function == "aws:index/getPartition:getPartition":
             return {
                 "partition": "aws",
                 "dnsSuffix": "amazonaws.com",
                 "id": "aws",
                 "reverseDnsPrefix": "com.amazonaws",
-            }, None
+            }
         if function == "aws:ec2/getVpc:getVpc":
             return {
                 "id": "vpc-0default0000000",
                 "arn": self.arn("ec2", "vpc/vpc-0default0000000"),
                 "cidrBlock": "172.31.0.0/16",
                 "default": True,
-            }, None
+            }
         if function == "aws:ec2/getSubnets:getSubnets":
             ids = [f"subnet-0default00000000{index}" for index in range(3)]
-            return {"id": self.region, "ids": ids}, None
+            return {"id": self.region, "ids": ids}
         if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{self.region}{letter}" for letter in "abc"]
-            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 4)]}, None
+            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 4)]}
         if function == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {
                 "authorizationToken": "QVdTOnRva2Vu",
@@ -249,8 +253,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "proxyEndpoint": f"https://{self.account_id}.dkr.ecr.{self.region}.amazonaws.com",
                 "expiresAt": "2030-01-01T00:00:00Z",
                 "id": self.region,
-            }, None
-        return {}, None
+            }
+        return {}
 
 
 class RecordingMonitor(MockMonitor):

@@ -1,0 +1,129 @@
+"""IAM statements for one resource and one need, with exact actions and exact ARNs.
+
+Like CDK's `grantRead`/`grantConsumeMessages`, but as pure functions returning statements, so a test can
+assert the exact action list and resource of every grant without any Pulumi runtime. ARNs may be
+`pulumi.Output`s; `policy_document` renders the statements with `Output.json_dumps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+
+Statement = dict[str, Any]
+"""One IAM policy statement; values may be Pulumi Outputs."""
+
+IAM_VERSION = "2012-10-17"
+
+QUEUE_CONSUMER_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+)
+IMAGE_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+TASK_PROTECTION_ACTIONS = ("ecs:UpdateTaskProtection", "ecs:GetTaskProtection")
+
+
+def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]], **condition: Any) -> Statement:
+    statement: Statement = {"Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": IAM_VERSION, "Statement": list(statements)})
+
+
+def _under(bucket_arn: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
+    return pulumi.Output.concat(bucket_arn, "/", prefix, "*")
+
+
+def read_objects(
+    bucket_arn: pulumi.Input[str], prefix: str = "", *, versions: bool = False
+) -> list[Statement]:
+    """Read objects under `prefix`; `versions` also allows reading a named version (GetObject?versionId)."""
+    actions = ["s3:GetObject", "s3:GetObjectVersion"] if versions else ["s3:GetObject"]
+    return [allow(actions, [_under(bucket_arn, prefix)])]
+
+
+def list_objects(bucket_arn: pulumi.Input[str], prefix: str = "") -> list[Statement]:
+    """List keys under `prefix` only: ListBucket is a bucket-level action, narrowed by `s3:prefix`."""
+    return [allow(["s3:ListBucket"], [bucket_arn], StringLike={"s3:prefix": [f"{prefix}*"]})]
+
+
+def write_objects(bucket_arn: pulumi.Input[str], prefix: str = "") -> list[Statement]:
+    """Create objects under `prefix` (multipart uploads included, so a failed one can be aborted)."""
+    return [allow(["s3:PutObject", "s3:AbortMultipartUpload"], [_under(bucket_arn, prefix)])]
+
+
+def table_items(table_arn: pulumi.Input[str], actions: Sequence[str]) -> list[Statement]:
+    """Item-level DynamoDB actions on one table (not its indexes or streams)."""
+    unknown = [action for action in actions if not action.startswith("dynamodb:")]
+    if unknown:
+        raise ValueError(f"table_items: {unknown} are not DynamoDB actions")
+    return [allow(actions, [table_arn])]
+
+
+def consume_messages(
+    queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None = None
+) -> list[Statement]:
+    """CDK's grantConsumeMessages: receive, extend, delete; kms:Decrypt when the queue uses a CMK."""
+    statements = [allow(QUEUE_CONSUMER_ACTIONS, [queue_arn])]
+    if key_arn is not None:
+        statements.append(allow(["kms:Decrypt"], [key_arn]))
+    return statements
+
+
+def send_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
+    return [allow(["sqs:SendMessage"], [queue_arn])]
+
+
+def protect_own_tasks(cluster_arn: pulumi.Input[str]) -> list[Statement]:
+    """Scale-in protection for tasks of one cluster (the worker protects itself while busy)."""
+    task_arns = pulumi.Output.from_input(cluster_arn).apply(_tasks_of_cluster)
+    return [allow(TASK_PROTECTION_ACTIONS, [task_arns])]
+
+
+def _tasks_of_cluster(cluster_arn: str) -> str:
+    # arn:aws:ecs:r:a:cluster/NAME -> arn:aws:ecs:r:a:task/NAME/*
+    if ":cluster/" not in cluster_arn:
+        raise ValueError(f"{cluster_arn!r} is not an ECS cluster ARN")
+    return cluster_arn.replace(":cluster/", ":task/", 1) + "/*"
+
+
+def pull_image(repository_arn: pulumi.Input[str]) -> list[Statement]:
+    """Execution role: pull from one repository. GetAuthorizationToken supports no resource, hence `*`."""
+    return [
+        allow(IMAGE_PULL_ACTIONS, [repository_arn]),
+        allow(["ecr:GetAuthorizationToken"], ["*"]),
+    ]
+
+
+def write_logs(log_group_arn: pulumi.Input[str]) -> list[Statement]:
+    """Execution role: the awslogs driver writes streams of one log group."""
+    streams = pulumi.Output.concat(log_group_arn, ":log-stream:*")
+    return [allow(["logs:CreateLogStream", "logs:PutLogEvents"], [streams])]
+
+
+def run_task(
+    task_definition_family_arn: pulumi.Input[str], cluster_arn: pulumi.Input[str]
+) -> list[Statement]:
+    """EventBridge/Scheduler role: start any revision of one task definition family, on one cluster only."""
+    revisions = pulumi.Output.concat(task_definition_family_arn, ":*")
+    return [allow(["ecs:RunTask"], [revisions], ArnEquals={"ecs:cluster": cluster_arn})]
+
+
+def pass_roles(role_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
+    """Hand exactly these roles to ECS tasks, and to nothing else."""
+    return [
+        allow(
+            ["iam:PassRole"],
+            role_arns,
+            StringEquals={"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+        )
+    ]

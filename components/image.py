@@ -1,0 +1,103 @@
+"""A worker's container image: its own ECR repository and an image built from `services/` and pushed there."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_awsx as awsx
+
+from components.settings import CpuArchitecture
+
+WORKERS = ("ingest", "report", "worker")
+"""Build targets of services/Dockerfile; each runs `python -m services.<target>`."""
+
+BUILD_CONTEXT = "./services"
+"""Relative to the project directory, where Pulumi runs the program."""
+
+KEEP_IMAGES = 20
+"""Tagged images kept per repository: enough to roll back well past the last deployment."""
+
+_PLATFORMS = {CpuArchitecture.X86_64: "linux/amd64", CpuArchitecture.ARM64: "linux/arm64"}
+_REPOSITORY_URL = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$"
+)
+
+
+def docker_platform(architecture: CpuArchitecture) -> str:
+    """The image platform that runs on Fargate's `runtimePlatform.cpuArchitecture`."""
+    return _PLATFORMS[architecture]
+
+
+def repository_arn(repository_url: str) -> str:
+    """ECR repository ARN from its URL (the awsx component exposes the URL, not the ARN)."""
+    match = _REPOSITORY_URL.match(repository_url)
+    if match is None:
+        raise ValueError(f"{repository_url!r} is not an ECR repository URL")
+    return f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
+
+
+@dataclass(frozen=True)
+class WorkerImageArgs:
+    worker: str
+    """Which worker to build: one of WORKERS."""
+    cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
+    """The image is built for the platform the task runs on."""
+    force_delete: bool = False
+    """Let `pulumi destroy` delete a repository that still holds images (dev stacks)."""
+
+
+class WorkerImage(pulumi.ComponentResource):
+    """ECR repository (scan on push, immutable tags, lifecycle) and the worker image pushed to it."""
+
+    image_uri: pulumi.Output[str]
+    """Digest-pinned reference: a task definition never runs a different image under the same tag."""
+    repository_url: pulumi.Output[str]
+    repository_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: WorkerImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.worker not in WORKERS:
+            raise ValueError(f"WorkerImage {name}: worker {args.worker!r} is not one of {', '.join(WORKERS)}")
+        super().__init__("ecs-event-patterns:index:WorkerImage", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        repository = awsx.ecr.Repository(
+            f"{name}-repository",
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            force_delete=args.force_delete,
+            lifecycle_policy=awsx.ecr.LifecyclePolicyArgs(
+                rules=[
+                    awsx.ecr.LifecyclePolicyRuleArgs(
+                        tag_status=awsx.ecr.LifecycleTagStatus.UNTAGGED,
+                        maximum_age_limit=1,
+                        description="Untagged layers left by interrupted pushes",
+                    ),
+                    awsx.ecr.LifecyclePolicyRuleArgs(
+                        tag_status=awsx.ecr.LifecycleTagStatus.ANY,
+                        maximum_number_of_images=KEEP_IMAGES,
+                        description=f"Keep the newest {KEEP_IMAGES} images",
+                    ),
+                ]
+            ),
+            opts=child,
+        )
+        image = awsx.ecr.Image(
+            f"{name}-image",
+            repository_url=repository.url,
+            context=BUILD_CONTEXT,
+            dockerfile=f"{BUILD_CONTEXT}/Dockerfile",
+            target=args.worker,
+            platform=docker_platform(args.cpu_architecture),
+            opts=child,
+        )
+        self.image_uri = image.image_uri
+        self.repository_url = repository.url
+        self.repository_arn = repository.url.apply(repository_arn)
+        self.register_outputs(
+            {
+                "imageUri": self.image_uri,
+                "repositoryUrl": self.repository_url,
+                "repositoryArn": self.repository_arn,
+            }
+        )

@@ -1,0 +1,221 @@
+"""Where tasks run: subnets and a security group with no ingress and only HTTPS egress.
+
+`default-vpc` (dev) uses the account's default VPC and gives tasks a public IP. `isolated-vpc` (staging, prod)
+builds private subnets whose only way out is VPC endpoints, or a NAT gateway per availability zone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.settings import Egress, NetworkMode, NetworkSettings
+
+HTTPS = 443
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "sqs", "sts")
+"""What the workers and the ECS agent call besides S3 and DynamoDB (gateway endpoints)."""
+GATEWAY_ENDPOINTS = ("s3", "dynamodb")
+
+
+def subnet_cidrs(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
+    """Split the VPC into equal blocks: private subnets first, then public ones (used by NAT egress only)."""
+    network = ipaddress.ip_network(vpc_cidr)
+    extra_bits = math.ceil(math.log2(2 * az_count))
+    blocks = [str(block) for block in network.subnets(prefixlen_diff=extra_bits)]
+    return blocks[:az_count], blocks[az_count : 2 * az_count]
+
+
+def https_egress(
+    *,
+    cidr_blocks: Sequence[pulumi.Input[str]] | None = None,
+    prefix_list_ids: Sequence[pulumi.Input[str]] | None = None,
+) -> aws.ec2.SecurityGroupEgressArgs:
+    return aws.ec2.SecurityGroupEgressArgs(
+        protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        cidr_blocks=cidr_blocks,
+        prefix_list_ids=prefix_list_ids,
+    )
+
+
+class TaskNetwork(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+    security_group_id: pulumi.Output[str]
+    assign_public_ip: bool
+
+    def __init__(
+        self, name: str, settings: NetworkSettings, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("ecs-event-patterns:index:TaskNetwork", name, None, opts)
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.assign_public_ip = settings.assign_public_ip
+        if settings.mode is NetworkMode.DEFAULT_VPC:
+            self._use_default_vpc()
+        else:
+            self._create_isolated_vpc(settings)
+        self.register_outputs(
+            {"vpcId": self.vpc_id, "subnetIds": self.subnet_ids, "securityGroupId": self.security_group_id}
+        )
+
+    def _invoke_opts(self) -> pulumi.InvokeOutputOptions:
+        return pulumi.InvokeOutputOptions(parent=self)
+
+    def _task_security_group(self, egress: list[aws.ec2.SecurityGroupEgressArgs]) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-tasks",
+            vpc_id=self.vpc_id,
+            description="ECS tasks: no ingress; HTTPS egress to AWS APIs only",
+            ingress=[],
+            egress=egress,
+            opts=self._child,
+        )
+
+    def _use_default_vpc(self) -> None:
+        vpc = aws.ec2.get_vpc_output(default=True, opts=self._invoke_opts())
+        subnets = aws.ec2.get_subnets_output(
+            filters=vpc.id.apply(
+                lambda vpc_id: [
+                    aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),
+                    aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"]),
+                ]
+            ),
+            opts=self._invoke_opts(),
+        )
+        self.vpc_id = vpc.id
+        self.subnet_ids = subnets.ids
+        self.security_group_id = self._task_security_group([https_egress(cidr_blocks=["0.0.0.0/0"])]).id
+
+    def _create_isolated_vpc(self, settings: NetworkSettings) -> None:
+        name, child = self._name, self._child
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=settings.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,  # interface endpoints need private DNS
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
+        self.vpc_id = vpc.id
+        zones = aws.get_availability_zones_output(state="available", opts=self._invoke_opts()).names
+        private_cidrs, public_cidrs = subnet_cidrs(settings.vpc_cidr, settings.az_count)
+        private_subnets: list[aws.ec2.Subnet] = []
+        private_route_tables: list[aws.ec2.RouteTable] = []
+        for index, cidr in enumerate(private_cidrs):
+            subnet = aws.ec2.Subnet(
+                f"{name}-private-{index}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zones[index],
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-private-{index}"},
+                opts=child,
+            )
+            table = aws.ec2.RouteTable(f"{name}-private-{index}", vpc_id=vpc.id, opts=child)
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{index}", subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
+            private_subnets.append(subnet)
+            private_route_tables.append(table)
+        self.subnet_ids = pulumi.Output.all(*[subnet.id for subnet in private_subnets])
+
+        if settings.egress is Egress.NAT:
+            self._create_nat_egress(vpc, zones, public_cidrs, private_route_tables)
+            self.security_group_id = self._task_security_group([https_egress(cidr_blocks=["0.0.0.0/0"])]).id
+            return
+        self._create_endpoints(vpc, settings, private_subnets, private_route_tables)
+
+    def _create_endpoints(
+        self,
+        vpc: aws.ec2.Vpc,
+        settings: NetworkSettings,
+        private_subnets: list[aws.ec2.Subnet],
+        private_route_tables: list[aws.ec2.RouteTable],
+    ) -> None:
+        name, child = self._name, self._child
+        region = aws.get_region_output(opts=self._invoke_opts()).region
+        gateways = [
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service}",
+                vpc_id=vpc.id,
+                service_name=pulumi.Output.concat("com.amazonaws.", region, f".{service}"),
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[table.id for table in private_route_tables],
+                opts=child,
+            )
+            for service in GATEWAY_ENDPOINTS
+        ]
+        tasks = self._task_security_group(
+            [
+                https_egress(cidr_blocks=[settings.vpc_cidr]),
+                https_egress(prefix_list_ids=[gateway.prefix_list_id for gateway in gateways]),
+            ]
+        )
+        self.security_group_id = tasks.id
+        endpoints_group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            vpc_id=vpc.id,
+            description="Interface endpoints: HTTPS from the tasks only",
+            ingress=[
+                {"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "security_groups": [tasks.id]}
+            ],
+            egress=[],
+            opts=child,
+        )
+        for service in INTERFACE_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service.replace('.', '-')}",
+                vpc_id=vpc.id,
+                service_name=pulumi.Output.concat("com.amazonaws.", region, f".{service}"),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[subnet.id for subnet in private_subnets],
+                security_group_ids=[endpoints_group.id],
+                opts=child,
+            )
+
+    def _create_nat_egress(
+        self,
+        vpc: aws.ec2.Vpc,
+        zones: pulumi.Output[list[str]],
+        public_cidrs: list[str],
+        private_route_tables: list[aws.ec2.RouteTable],
+    ) -> None:
+        name, child = self._name, self._child
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, opts=child)
+        public_table = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}],
+            opts=child,
+        )
+        for index, (cidr, private_table) in enumerate(zip(public_cidrs, private_route_tables, strict=True)):
+            subnet = aws.ec2.Subnet(
+                f"{name}-public-{index}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zones[index],
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-public-{index}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{index}", subnet_id=subnet.id, route_table_id=public_table.id, opts=child
+            )
+            address = aws.ec2.Eip(f"{name}-nat-{index}", domain="vpc", opts=child)
+            nat = aws.ec2.NatGateway(
+                f"{name}-nat-{index}", subnet_id=subnet.id, allocation_id=address.id, opts=child
+            )
+            aws.ec2.Route(
+                f"{name}-private-{index}-default",
+                route_table_id=private_table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=child,
+            )

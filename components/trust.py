@@ -1,0 +1,39 @@
+"""Trust policies: which AWS service may assume a role, and on behalf of what (confused-deputy guard)."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.grants import IAM_VERSION
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+EVENTBRIDGE = "events.amazonaws.com"
+SCHEDULER = "scheduler.amazonaws.com"
+
+
+def service_trust_policy(
+    service: str, *, account_id: pulumi.Input[str], source_arn: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """Only `service`, only for this account, only for sources matching `source_arn` (wildcards allowed)."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": IAM_VERSION,
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": source_arn},
+                    },
+                }
+            ],
+        }
+    )
+
+
+def ecs_tasks_trust_policy(*, account_id: pulumi.Input[str], region: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Task and execution roles: ECS tasks of this account and region (AWS's recommended condition)."""
+    source = pulumi.Output.concat("arn:aws:ecs:", region, ":", account_id, ":*")
+    return service_trust_policy(ECS_TASKS, account_id=account_id, source_arn=source)
