@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import SETTINGS
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -34,6 +37,8 @@ class RecordedResource:
     dependencies: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]]
     provider: str = ""
+    retain_on_delete: bool = False
+    protect: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,6 +289,8 @@ class RecordingMonitor(MockMonitor):
                     key: tuple(value.urns) for key, value in request.propertyDependencies.items()
                 },
                 provider=request.provider,
+                retain_on_delete=bool(request.retainOnDelete),
+                protect=bool(request.protect),
             )
         )
         return response
@@ -311,3 +318,18 @@ def install(
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     return monitor
+
+
+def run(program: Callable[[], object]) -> None:
+    """Run `program` on the installed mock and return once every registration and apply has finished.
+
+    Assertions on `RecordingMonitor.recorded` after this see the whole resource graph, and an exception in
+    the program or in any of its applies is raised here.
+    """
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    def body() -> None:
+        program()
+
+    _sync_await(run_pulumi_func(body))
