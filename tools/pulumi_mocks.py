@@ -39,6 +39,7 @@ class RecordedResource:
     provider: str = ""
     retain_on_delete: bool = False
     protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,7 @@ class RecordingMonitor(MockMonitor):
                 provider=request.provider,
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         return response

@@ -1,0 +1,62 @@
+"""Scaling documents without Pulumi: metric math that CloudWatch and Application Auto Scaling will accept."""
+
+import re
+from typing import Any
+
+import pytest
+
+from components import queue_scaling
+
+QUERY_ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
+"""CloudWatch: letters, digits and underscores, starting with a lowercase letter."""
+FUNCTIONS = {"IF", "FILL"}
+
+
+def tracking_queries() -> list[dict]:
+    policy: Any = queue_scaling.backlog_per_task_policy(
+        queue_name="jobs", cluster_name="main", service_name="jobs-service", backlog_per_task=100
+    )
+    return list(policy["customized_metric_specification"]["metrics"])
+
+
+@pytest.mark.parametrize(
+    "queries",
+    [
+        tracking_queries(),
+        queue_scaling.wake_alarm("jobs", "main", "jobs-service").metric_queries,
+        queue_scaling.idle_alarm("jobs").metric_queries,
+    ],
+    ids=["backlog-per-task", "wake", "idle"],
+)
+def test_metric_math_is_well_formed(queries: list[dict]):
+    ids = [query["id"] for query in queries]
+    assert len(set(ids)) == len(ids)
+    assert all(QUERY_ID.match(query_id) for query_id in ids), ids
+    # Exactly one query is the result; it is the last, and every name it (transitively) uses is defined above.
+    assert [query["return_data"] for query in queries] == [False] * (len(queries) - 1) + [True]
+    defined: set[str] = set()
+    for query in queries:
+        assert ("expression" in query) != ("metric" in query or "metric_stat" in query), query
+        if "expression" in query:
+            names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query["expression"])) - FUNCTIONS
+            assert names <= defined, (query["expression"], defined)
+        defined.add(query["id"])
+
+
+def test_the_backlog_divides_by_running_tasks_only_when_there_are_some():
+    queries = {query["id"]: query for query in tracking_queries()}
+    assert queries["tasks"]["expression"] == "FILL(running, 0)"
+    assert queries["backlog_per_task"]["expression"] == "IF(tasks > 0, visible / tasks, visible)"
+    assert queries["running"]["metric_stat"]["metric"]["metric_name"] == "RunningTaskCount"
+
+
+def test_step_adjustments_cover_every_breach():
+    # Above the threshold (wake) the bounds start at 0 and are open upwards; below it (sleep) they end at 0.
+    wake: Any = queue_scaling.wake_policy()
+    assert wake["step_adjustments"] == [{"metric_interval_lower_bound": "0", "scaling_adjustment": 1}]
+    sleep: Any = queue_scaling.sleep_policy()
+    assert sleep["step_adjustments"] == [{"metric_interval_upper_bound": "0", "scaling_adjustment": 0}]
+    assert sleep["adjustment_type"] == "ExactCapacity"
+    # Within CloudWatch's limit for an alarm: evaluation periods x period <= 1 day.
+    idle = queue_scaling.idle_alarm("jobs")
+    assert idle.evaluation_periods * queue_scaling.PERIOD_SECONDS <= 86400
