@@ -84,7 +84,7 @@ def test_children_are_named_from_the_component_and_parented_to_it(deployed):
 
 
 @pulumi.runtime.test
-def test_outputs_are_registered(monitor):
+def test_outputs_are_the_topic_key_and_rule(monitor):
     alerts = build()
 
     def check(values: list[str]) -> None:
@@ -95,6 +95,15 @@ def test_outputs_are_registered(monitor):
         assert topic_arn.startswith(f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts-topic-")
 
     return pulumi.Output.all(alerts.topic_arn, alerts.key_arn, alerts.rule.arn).apply(check)
+
+
+def test_register_outputs_carries_the_real_outputs(deployed):
+    component = deployed.by_name("alerts")
+    assert pulumi_runtime.registered_outputs(deployed)[component.urn] == {
+        "topicArn": one(deployed, "aws:sns/topic:Topic").outputs["arn"],
+        "keyArn": one(deployed, "aws:kms/key:Key").outputs["arn"],
+        "ruleArn": one(deployed, "aws:cloudwatch/eventRule:EventRule").outputs["arn"],
+    }
 
 
 def test_topic_is_encrypted_with_a_rotating_customer_key(deployed):
