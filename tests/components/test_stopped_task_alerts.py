@@ -332,3 +332,23 @@ def test_bad_cluster_arn_is_rejected_before_any_resource(monitor):
     with pytest.raises(ValueError, match="cluster_arn: 'jobs' is not an ECS cluster ARN"):
         StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn="jobs", settings=AlertSettings()))
     assert monitor.recorded == []
+
+
+def test_duplicate_addresses_are_rejected_before_any_resource(monitor):
+    settings = AlertSettings(emails=("ops@example.com", "Ops@Example.com"))
+    with pytest.raises(ValueError, match=r"alerts.emails: 'Ops@Example.com' is listed twice"):
+        StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn=CLUSTER_ARN, settings=settings))
+    assert monitor.recorded == []
+
+
+@pulumi.runtime.test
+def test_cluster_arn_may_be_an_output(monitor):
+    cluster = pulumi.Output.from_input(CLUSTER_ARN)
+    alerts = StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn=cluster))
+
+    def check(_: str) -> None:
+        pattern = json.loads(one(monitor, "aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+        assert pattern["detail"]["clusterArn"] == [CLUSTER_ARN]
+        assert monitor.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+
+    return alerts.rule.arn.apply(check)
