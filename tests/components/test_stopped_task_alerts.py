@@ -185,7 +185,10 @@ def test_topic_policy_admits_only_the_rule_and_this_accounts_alarms(deployed):
         "Principal": {"Service": "events.amazonaws.com"},
         "Action": "sns:Publish",
         "Resource": topic_arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn]}},
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": [rule_arn]},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        },
     }
     assert statements["AccountAlarmsPublish"] == {
         "Sid": "AccountAlarmsPublish",
