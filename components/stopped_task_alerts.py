@@ -87,7 +87,13 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
             opts=child,
         )
         aws.kms.Alias(f"{name}-key-alias", name_prefix=f"alias/{name}-", target_key_id=key.key_id, opts=child)
-        self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, opts=child)
+        self.topic = aws.sns.Topic(
+            f"{name}-topic",
+            # E-mail shows the display name as the sender; SNS allows up to 100 characters.
+            display_name=f"ECS alerts {name}"[:100],
+            kms_master_key_id=key.arn,
+            opts=child,
+        )
         # The key policy names the topic (encryption context), so it is attached once the topic exists.
         key_policy = aws.kms.KeyPolicy(
             f"{name}-key-policy",

@@ -111,7 +111,9 @@ def test_topic_is_encrypted_with_a_rotating_customer_key(deployed):
     key = one(monitor, "aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
-    assert one(monitor, "aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    topic = one(monitor, "aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert topic.inputs["displayName"] == "ECS alerts alerts"
     alias = one(monitor, "aws:kms/alias:Alias")
     assert alias.inputs["namePrefix"] == "alias/alerts-"
     assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
