@@ -1,18 +1,14 @@
-"""The recording mock (tools.pulumi_mocks) with two additions the component tests need.
+"""The recording mock (tools.pulumi_mocks) with one addition the component tests need.
 
-- Invokes: `RecordingMocks.call` answers `(outputs, None)`; pulumi 3.272's `MockMonitor.Invoke` iterates the
-  second item as a list of check failures and fails with "'NoneType' object is not iterable". Until the
-  shared mock answers `[]` there, the runtime gets the outputs alone, which the monitor also accepts.
-- `register_outputs`: the stock monitor drops them; `registered_outputs(monitor)` maps a component's URN to
-  the outputs it registered.
+`register_outputs`: the stock monitor drops them; `registered_outputs(monitor)` maps a component's URN to
+the outputs it registered. (Invokes need nothing more: the shared mock now answers them with outputs alone.)
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pulumi
-from pulumi.runtime import MockCallArgs
 
 from tools import pulumi_mocks
 
@@ -21,14 +17,6 @@ _REGISTERED: dict[int, dict[str, dict[str, Any]]] = {}
 
 def install(**options: Any) -> pulumi_mocks.RecordingMonitor:
     monitor = pulumi_mocks.install(**options)
-    mocks = cast(pulumi_mocks.RecordingMocks, monitor.mocks)
-    answer = mocks.call
-
-    def outputs_only(args: MockCallArgs) -> dict[str, Any]:
-        outputs, _failures = answer(args)
-        return outputs
-
-    mocks.call = outputs_only  # type: ignore[method-assign,assignment]
     registered: dict[str, dict[str, Any]] = {}
     _REGISTERED[id(monitor)] = registered
     stock = monitor.RegisterResourceOutputs
