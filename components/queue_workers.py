@@ -15,8 +15,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import grants, queue_scaling
+from components import alarms, grants, queue_scaling
 from components.cluster import FARGATE, FARGATE_SPOT
+from components.dead_letter import dead_letter_queue
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.settings import DataSettings, QueueSettings
 from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
@@ -29,8 +30,6 @@ OUTPUT_PREFIX = "output/"
 """... and writes results only under this one."""
 RECEIVE_WAIT_SECONDS = 20
 """Long polling: the most SQS allows; fewer empty receives, and messages reach an idle worker at once."""
-DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
-"""The most SQS keeps a message; a message's age counts from its first enqueue, not from its move."""
 
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
@@ -151,12 +150,8 @@ class QueueWorkers(pulumi.ComponentResource):
         bucket = SecureBucket(
             f"{name}-data", SecureBucketArgs(retain_on_delete=args.data.retain_on_delete), opts=child
         )
-        dead_letters = aws.sqs.Queue(
-            f"{name}-dead-letters",
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-            opts=child,
-        )
+        # 14 days, the most SQS allows: a message's age counts from its first enqueue, not from its move.
+        dead_letters = dead_letter_queue(f"{name}-dead-letters", parent=self)
         queue = aws.sqs.Queue(
             f"{name}-queue",
             sqs_managed_sse_enabled=True,
@@ -172,6 +167,12 @@ class QueueWorkers(pulumi.ComponentResource):
             queue_url=dead_letters.url,
             redrive_allow_policy=redrive_allow_policy(queue.arn),
             opts=child,
+        )
+        alarms.dead_letter_queue_alarm(
+            f"{name}-dead-letters-alarm",
+            queue_name=dead_letters.name,
+            topic_arn=args.alarm_topic_arn,
+            parent=self,
         )
 
         task = WorkerTask(

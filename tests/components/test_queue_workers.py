@@ -10,6 +10,7 @@ import pytest
 from components.queue_workers import QueueWorkers, QueueWorkersArgs, capacity_provider_strategy
 from components.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
 from components.task import TaskPlatform
+from tests.support import pulumi_runtime
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 
@@ -30,6 +31,12 @@ SETTINGS = QueueSettings(
     on_demand_base=0,
     stop_timeout_seconds=90,
 )
+
+
+@pytest.fixture
+def monitor() -> RecordingMonitor:
+    """The recording mock, also keeping what each component registers as its outputs."""
+    return pulumi_runtime.install(stack="dev", region="us-east-1")
 
 
 def args(**overrides: Any) -> QueueWorkersArgs:
@@ -88,6 +95,7 @@ def test_queue_and_dead_letter_queue(monitor: RecordingMonitor):
         "deadLetterTargetArn": dead_letters.outputs["arn"],
         "maxReceiveCount": 7,
     }
+    assert dead_letters.parent == monitor.by_name("jobs").urn
     allow = monitor.by_name("jobs-dead-letters-allow").inputs
     assert allow["queueUrl"] == dead_letters.outputs["url"]
     assert json.loads(allow["redriveAllowPolicy"]) == {
@@ -357,7 +365,9 @@ def test_without_scale_to_zero_target_tracking_alone_scales(monitor: RecordingMo
     assert monitor.by_name("jobs-scaling").inputs["minCapacity"] == 1
     assert monitor.by_name("jobs-service").inputs["desiredCount"] == 1
     assert [r.name for r in monitor.of_type("aws:appautoscaling/policy:Policy")] == ["jobs-backlog-per-task"]
-    assert [r.name for r in monitor.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")] == []
+    assert [r.name for r in monitor.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")] == [
+        "jobs-dead-letters-alarm"
+    ]
 
 
 def test_data_bucket_follows_the_data_settings(monitor: RecordingMonitor):
@@ -380,6 +390,7 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "jobs-dead-letters",
         "jobs-queue",
         "jobs-dead-letters-allow",
+        "jobs-dead-letters-alarm",
         "jobs-task",
         "jobs-service",
         "jobs-scaling",
@@ -392,6 +403,18 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
     assert all(resource.name.startswith("jobs") for resource in monitor.recorded)
 
 
+def test_dead_letters_alarm_the_topic(monitor: RecordingMonitor):
+    build(monitor)
+
+    alarm = monitor.by_name("jobs-dead-letters-alarm").inputs
+    dead_letters = monitor.by_name("jobs-dead-letters").outputs["name"]
+    assert (alarm["namespace"], alarm["metricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["dimensions"] == {"QueueName": dead_letters}
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    assert alarm["alarmActions"] == [TOPIC_ARN]
+    assert alarm["okActions"] == [TOPIC_ARN]
+
+
 def test_outputs(monitor: RecordingMonitor):
     seen: dict[str, Any] = {}
 
@@ -401,6 +424,7 @@ def test_outputs(monitor: RecordingMonitor):
             "queue_url": workers.queue_url,
             "queue_arn": workers.queue_arn,
             "dead_letter_queue_url": workers.dead_letter_queue_url,
+            "dead_letter_queue_arn": workers.dead_letter_queue_arn,
             "service_name": workers.service_name,
             "bucket_name": workers.bucket_name,
             "image_uri": workers.image_uri,
@@ -410,15 +434,23 @@ def test_outputs(monitor: RecordingMonitor):
 
     pulumi_mocks.run(program)
 
-    assert seen == {
-        "queue_url": monitor.by_name("jobs-queue").outputs["url"],
-        "queue_arn": monitor.by_name("jobs-queue").outputs["arn"],
-        "dead_letter_queue_url": monitor.by_name("jobs-dead-letters").outputs["url"],
+    queue, dead_letters = monitor.by_name("jobs-queue").outputs, monitor.by_name("jobs-dead-letters").outputs
+    expected = {
+        "queue_url": queue["url"],
+        "queue_arn": queue["arn"],
+        "dead_letter_queue_url": dead_letters["url"],
+        "dead_letter_queue_arn": dead_letters["arn"],
         "service_name": monitor.by_name("jobs-service").outputs["name"],
         "bucket_name": monitor.by_name("jobs-data-bucket").outputs["bucket"],
         "image_uri": monitor.by_name("jobs-task-image-image").outputs["imageUri"],
         "task_definition_arn": monitor.by_name("jobs-task-definition").outputs["arn"],
     }
+    assert seen == expected
+    registered = pulumi_runtime.registered_outputs(monitor)[monitor.by_name("jobs").urn]
+    camel = {
+        "".join(p.title() if i else p for i, p in enumerate(k.split("_"))): v for k, v in expected.items()
+    }
+    assert registered == camel
 
 
 @pytest.mark.parametrize(
