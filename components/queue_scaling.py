@@ -11,7 +11,10 @@ The design, in three parts that never pull in opposite directions:
   ungated "+1" would ramp a busy service to its maximum, an ungated "exactly 1" would undo target tracking.
 * Backlog per task (target tracking, always): visible messages / running tasks, kept at
   `backlog_per_task`. Its scale-in stays on; a busy worker holds ECS task scale-in protection, so a
-  lower desired count stops idle tasks only.
+  lower desired count stops idle tasks only. While any message is in flight the metric is at least
+  `BUSY_FLOOR`: target tracking computes ceil(tasks * metric / target), and a plain 0 (nothing visible
+  because the workers keep up) would ask for zero tasks under a steady trickle; zero is the sleep
+  policy's decision alone.
 * Sleep (step scaling, only when the service may scale to zero): when the queue has had nothing visible
   *and nothing in flight* for `IDLE_MINUTES_BEFORE_ZERO`, capacity is set to exactly 0. In-flight messages
   keep it awake, so no task is removed under a running job. Missing data never counts as idle.
@@ -53,8 +56,13 @@ WAKE_EXPRESSION = "IF(FILL(desired, 0) < 1, visible, 0)"
 IDLE_EXPRESSION = "visible + in_flight"
 """Messages waiting plus messages being worked on; missing if either metric is missing."""
 RUNNING_TASKS_EXPRESSION = "FILL(running, 0)"
-BACKLOG_PER_TASK_EXPRESSION = "IF(tasks > 0, visible / tasks, visible)"
+VISIBLE_PER_TASK_EXPRESSION = "IF(tasks > 0, visible / tasks, visible)"
 """Visible messages per running task; with no task running yet, the whole backlog (never a division by 0)."""
+BUSY_FLOOR = 0.001
+"""Far below any target, so it never adds a task; above 0, so it never removes the last busy one."""
+BACKLOG_PER_TASK_EXPRESSION = (
+    f"IF(FILL(in_flight, 0) > 0 AND per_task < {BUSY_FLOOR}, {BUSY_FLOOR}, per_task)"
+)
 
 
 @dataclass(frozen=True)
@@ -218,14 +226,20 @@ def backlog_per_task_policy(
                 queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Average").tracking_query(
                     "visible"
                 ),
+                queue_metric("ApproximateNumberOfMessagesNotVisible", queue_name, "Average").tracking_query(
+                    "in_flight"
+                ),
                 service_metric("RunningTaskCount", cluster_name, service_name, "Average").tracking_query(
                     "running"
                 ),
                 _tracking_expression("tasks", RUNNING_TASKS_EXPRESSION, "Running tasks", return_data=False),
                 _tracking_expression(
+                    "per_task", VISIBLE_PER_TASK_EXPRESSION, "Visible messages per task", return_data=False
+                ),
+                _tracking_expression(
                     "backlog_per_task",
                     BACKLOG_PER_TASK_EXPRESSION,
-                    "Visible messages per task",
+                    "Visible messages per task, above 0 while a job runs",
                     return_data=True,
                 ),
             ]

@@ -1,5 +1,6 @@
 """Scaling documents without Pulumi: metric math that CloudWatch and Application Auto Scaling will accept."""
 
+import math
 import re
 from typing import Any
 
@@ -9,7 +10,7 @@ from components import queue_scaling
 
 QUERY_ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 """CloudWatch: letters, digits and underscores, starting with a lowercase letter."""
-FUNCTIONS = {"IF", "FILL"}
+OPERATORS = {"IF", "FILL", "AND"}
 
 
 def tracking_queries() -> list[dict]:
@@ -38,16 +39,30 @@ def test_metric_math_is_well_formed(queries: list[dict]):
     for query in queries:
         assert ("expression" in query) != ("metric" in query or "metric_stat" in query), query
         if "expression" in query:
-            names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query["expression"])) - FUNCTIONS
+            names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query["expression"])) - OPERATORS
             assert names <= defined, (query["expression"], defined)
         defined.add(query["id"])
 
 
 def test_the_backlog_divides_by_running_tasks_only_when_there_are_some():
     queries = {query["id"]: query for query in tracking_queries()}
-    assert queries["tasks"]["expression"] == "FILL(running, 0)"
-    assert queries["backlog_per_task"]["expression"] == "IF(tasks > 0, visible / tasks, visible)"
     assert queries["running"]["metric_stat"]["metric"]["metric_name"] == "RunningTaskCount"
+    assert queries["tasks"]["expression"] == "FILL(running, 0)"
+    assert queries["per_task"]["expression"] == "IF(tasks > 0, visible / tasks, visible)"
+
+
+def test_the_backlog_stays_above_zero_while_a_job_is_in_flight():
+    queries = {query["id"]: query for query in tracking_queries()}
+    assert (
+        queries["in_flight"]["metric_stat"]["metric"]["metric_name"]
+        == "ApproximateNumberOfMessagesNotVisible"
+    )
+    assert queries["backlog_per_task"]["expression"] == (
+        "IF(FILL(in_flight, 0) > 0 AND per_task < 0.001, 0.001, per_task)"
+    )
+    # Target tracking asks for ceil(tasks * metric / target): the floor keeps one task and never adds one.
+    tasks, smallest_target = 100, 1
+    assert math.ceil(tasks * queue_scaling.BUSY_FLOOR / smallest_target) == 1
 
 
 def test_step_adjustments_cover_every_breach():

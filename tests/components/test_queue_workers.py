@@ -270,6 +270,18 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
                 },
             },
             {
+                "id": "in_flight",
+                "returnData": False,
+                "metricStat": {
+                    "metric": {
+                        "namespace": "AWS/SQS",
+                        "metricName": "ApproximateNumberOfMessagesNotVisible",
+                        "dimensions": [{"name": "QueueName", "value": queue_name}],
+                    },
+                    "stat": "Average",
+                },
+            },
+            {
                 "id": "running",
                 "returnData": False,
                 "metricStat": {
@@ -286,9 +298,15 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
             },
             {"id": "tasks", "expression": "FILL(running, 0)", "label": "Running tasks", "returnData": False},
             {
-                "id": "backlog_per_task",
+                "id": "per_task",
                 "expression": "IF(tasks > 0, visible / tasks, visible)",
                 "label": "Visible messages per task",
+                "returnData": False,
+            },
+            {
+                "id": "backlog_per_task",
+                "expression": "IF(FILL(in_flight, 0) > 0 AND per_task < 0.001, 0.001, per_task)",
+                "label": "Visible messages per task, above 0 while a job runs",
                 "returnData": True,
             },
         ]
