@@ -9,6 +9,7 @@ import pytest
 from components import grants
 from components.settings import CpuArchitecture, FargateSize
 from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 
 CLUSTER = "arn:aws:ecs:us-east-1:123456789012:cluster/main-1a2b3c4"
@@ -117,74 +118,62 @@ def test_roles_trust_only_ecs_tasks_of_this_account(monitor: RecordingMonitor):
     return pulumi.Output.all(task.task_role.arn, task.execution_role.arn).apply(check)
 
 
-@pulumi.runtime.test
 def test_role_policies_are_exact(monitor: RecordingMonitor):
-    task = build()
+    pulumi_mocks.run(lambda: build())
 
-    def check(_: list) -> None:
-        task_policy = monitor.by_name("upload-task-policy").inputs
-        assert task_policy["role"] == monitor.by_name("upload-task-role").outputs["name"]
-        assert json.loads(task_policy["policy"])["Statement"] == [
-            {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": [TABLE]}
-        ]
-        execution = monitor.by_name("upload-execution-policy").inputs
-        assert execution["role"] == monitor.by_name("upload-execution-role").outputs["name"]
-        repository_url = monitor.by_name("upload-image-repository").outputs["url"]
-        repository_name = repository_url.split("/", 1)[1]
-        log_group_arn = monitor.by_name("upload-logs").outputs["arn"]
-        assert json.loads(execution["policy"])["Statement"] == [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                ],
-                "Resource": [f"arn:aws:ecr:us-east-1:123456789012:repository/{repository_name}"],
-            },
-            {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]},
-            {
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [f"{log_group_arn}:log-stream:*"],
-            },
-        ]
-
-    return pulumi.Output.all(task.task_definition.arn, task.image.repository_arn).apply(check)
+    task_policy = monitor.by_name("upload-task-policy").inputs
+    assert task_policy["role"] == monitor.by_name("upload-task-role").outputs["name"]
+    assert json.loads(task_policy["policy"])["Statement"] == [
+        {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": [TABLE]}
+    ]
+    execution = monitor.by_name("upload-execution-policy").inputs
+    assert execution["role"] == monitor.by_name("upload-execution-role").outputs["name"]
+    repository_url = monitor.by_name("upload-image-repository").outputs["url"]
+    repository_name = repository_url.split("/", 1)[1]
+    log_group_arn = monitor.by_name("upload-logs").outputs["arn"]
+    assert json.loads(execution["policy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+            ],
+            "Resource": [f"arn:aws:ecr:us-east-1:123456789012:repository/{repository_name}"],
+        },
+        {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{log_group_arn}:log-stream:*"],
+        },
+    ]
 
 
-@pulumi.runtime.test
 def test_no_task_policy_without_statements(monitor: RecordingMonitor):
-    task = build(task_role_statements=())
+    pulumi_mocks.run(lambda: build(task_role_statements=()))
 
-    def check(_: str) -> None:
-        names = {resource.name for resource in monitor.recorded}
-        assert "upload-task-policy" not in names
-        assert "upload-execution-policy" in names
-
-    return task.task_definition.arn.apply(check)
+    names = {resource.name for resource in monitor.recorded}
+    assert "upload-task-policy" not in names
+    assert "upload-execution-policy" in names
 
 
-@pulumi.runtime.test
 def test_children_are_named_from_and_parented_to_the_component(monitor: RecordingMonitor):
-    task = build()
+    pulumi_mocks.run(lambda: build())
 
-    def check(_: str) -> None:
-        component = monitor.by_name("upload")
-        assert component.type == "ecs-event-patterns:index:WorkerTask"
-        children = [resource for resource in monitor.recorded if resource.parent == component.urn]
-        assert {child.name for child in children} == {
-            "upload-image",
-            "upload-logs",
-            "upload-execution-role",
-            "upload-execution-policy",
-            "upload-task-role",
-            "upload-task-policy",
-            "upload-definition",
-        }
-        assert monitor.by_name("upload-logs").inputs["retentionInDays"] == 90
-
-    return task.task_definition.arn.apply(check)
+    component = monitor.by_name("upload")
+    assert component.type == "ecs-event-patterns:index:WorkerTask"
+    children = [resource for resource in monitor.recorded if resource.parent == component.urn]
+    assert {child.name for child in children} == {
+        "upload-image",
+        "upload-logs",
+        "upload-execution-role",
+        "upload-execution-policy",
+        "upload-task-role",
+        "upload-task-policy",
+        "upload-definition",
+    }
+    assert monitor.by_name("upload-logs").inputs["retentionInDays"] == 90
 
 
 @pulumi.runtime.test
