@@ -15,9 +15,11 @@ The design, in three parts that never pull in opposite directions:
   `BUSY_FLOOR`: target tracking computes ceil(tasks * metric / target), and a plain 0 (nothing visible
   because the workers keep up) would ask for zero tasks under a steady trickle; zero is the sleep
   policy's decision alone.
-* Sleep (step scaling, only when the service may scale to zero): when the queue has had nothing visible
-  *and nothing in flight* for `IDLE_MINUTES_BEFORE_ZERO`, capacity is set to exactly 0. In-flight messages
-  keep it awake, so no task is removed under a running job. Missing data never counts as idle.
+* Sleep (step scaling, only when the service may scale to zero): when the service has wanted tasks and the
+  queue has had nothing visible *and nothing in flight* for `IDLE_MINUTES_BEFORE_ZERO`, capacity is set
+  to exactly 0. In-flight messages keep it awake, so no task is removed under a running job. Missing data
+  never counts as idle. Gated like the wake alarm, the other way round: at zero it is OK, so it neither
+  repeats "0" every minute nor races the wake policy when the first message arrives.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ SCALE_IN_COOLDOWN_SECONDS = 300
 
 WAKE_EXPRESSION = "IF(FILL(desired, 0) < 1, visible, 0)"
 """Visible messages while the service wants no task; 0 otherwise. A missing desired count counts as 0."""
-IDLE_EXPRESSION = "visible + in_flight"
-"""Messages waiting plus messages being worked on; missing if either metric is missing."""
+IDLE_EXPRESSION = "IF(FILL(desired, 0) > 0, visible + in_flight, 1)"
+"""Messages waiting plus messages being worked on while tasks are wanted (missing if either is missing);
+1, never idle, while the service already wants none."""
 RUNNING_TASKS_EXPRESSION = "FILL(running, 0)"
 VISIBLE_PER_TASK_EXPRESSION = "IF(tasks > 0, visible / tasks, visible)"
 """Visible messages per running task; with no task running yet, the whole backlog (never a division by 0)."""
@@ -141,6 +144,16 @@ class AlarmSpec:
     treat_missing_data: str
 
 
+def _visible_and_desired(
+    queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]
+) -> list[AlarmQuery]:
+    """Each minute's maximum: any message seen, any task wanted in that minute counts."""
+    return [
+        queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum").alarm_query("visible"),
+        service_metric("DesiredTaskCount", cluster_name, service_name, "Maximum").alarm_query("desired"),
+    ]
+
+
 def wake_alarm(
     queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]
 ) -> AlarmSpec:
@@ -148,8 +161,7 @@ def wake_alarm(
     return AlarmSpec(
         description="Messages are waiting and the service runs no task: start one (scale from zero)",
         metric_queries=[
-            queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum").alarm_query("visible"),
-            service_metric("DesiredTaskCount", cluster_name, service_name, "Maximum").alarm_query("desired"),
+            *_visible_and_desired(queue_name, cluster_name, service_name),
             _alarm_expression(
                 "waiting_for_a_task", WAKE_EXPRESSION, "Visible messages while no task is wanted"
             ),
@@ -162,18 +174,23 @@ def wake_alarm(
     )
 
 
-def idle_alarm(queue_name: pulumi.Input[str]) -> AlarmSpec:
-    """Breaches after `IDLE_MINUTES_BEFORE_ZERO` whole minutes with nothing visible and nothing in flight."""
+def idle_alarm(
+    queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]
+) -> AlarmSpec:
+    """Breaches after `IDLE_MINUTES_BEFORE_ZERO` whole minutes of tasks wanted, nothing visible and nothing
+    in flight."""
     return AlarmSpec(
         description=(
             f"Queue empty and no job in flight for {IDLE_MINUTES_BEFORE_ZERO} minutes: scale to zero tasks"
         ),
         metric_queries=[
-            queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum").alarm_query("visible"),
+            *_visible_and_desired(queue_name, cluster_name, service_name),
             queue_metric("ApproximateNumberOfMessagesNotVisible", queue_name, "Maximum").alarm_query(
                 "in_flight"
             ),
-            _alarm_expression("outstanding", IDLE_EXPRESSION, "Visible plus in-flight messages"),
+            _alarm_expression(
+                "outstanding", IDLE_EXPRESSION, "Visible plus in-flight messages while tasks are wanted"
+            ),
         ],
         comparison_operator="LessThanOrEqualToThreshold",
         threshold=0,

@@ -291,7 +291,11 @@ class QueueWorkers(pulumi.ComponentResource):
                 queue_scaling.wake_policy(),
                 queue_scaling.wake_alarm(queue_name, args.cluster_name, service_name),
             ),
-            ("sleep", queue_scaling.sleep_policy(), queue_scaling.idle_alarm(queue_name)),
+            (
+                "sleep",
+                queue_scaling.sleep_policy(),
+                queue_scaling.idle_alarm(queue_name, args.cluster_name, service_name),
+            ),
         )
         for step, configuration, alarm in steps:
             policy = aws.appautoscaling.Policy(

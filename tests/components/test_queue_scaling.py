@@ -25,7 +25,7 @@ def tracking_queries() -> list[dict]:
     [
         tracking_queries(),
         queue_scaling.wake_alarm("jobs", "main", "jobs-service").metric_queries,
-        queue_scaling.idle_alarm("jobs").metric_queries,
+        queue_scaling.idle_alarm("jobs", "main", "jobs-service").metric_queries,
     ],
     ids=["backlog-per-task", "wake", "idle"],
 )
@@ -73,5 +73,5 @@ def test_step_adjustments_cover_every_breach():
     assert sleep["step_adjustments"] == [{"metric_interval_upper_bound": "0", "scaling_adjustment": 0}]
     assert sleep["adjustment_type"] == "ExactCapacity"
     # Within CloudWatch's limit for an alarm: evaluation periods x period <= 1 day.
-    idle = queue_scaling.idle_alarm("jobs")
+    idle = queue_scaling.idle_alarm("jobs", "main", "jobs-service")
     assert idle.evaluation_periods * queue_scaling.PERIOD_SECONDS <= 86400

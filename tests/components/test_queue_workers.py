@@ -350,7 +350,7 @@ def test_wake_from_zero(monitor: RecordingMonitor):
 def test_sleep_only_when_nothing_is_visible_or_in_flight(monitor: RecordingMonitor):
     build(monitor)
 
-    queue_name, _ = queue_names(monitor)
+    queue_name, service_name = queue_names(monitor)
     policy = monitor.by_name("jobs-sleep")
     assert policy.inputs["stepScalingPolicyConfiguration"] == {
         "adjustmentType": "ExactCapacity",
@@ -366,12 +366,18 @@ def test_sleep_only_when_nothing_is_visible_or_in_flight(monitor: RecordingMonit
     assert alarm["metricQueries"] == [
         alarm_metric("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name}),
         alarm_metric(
+            "desired",
+            "ECS/ContainerInsights",
+            "DesiredTaskCount",
+            {"ClusterName": CLUSTER_NAME, "ServiceName": service_name},
+        ),
+        alarm_metric(
             "in_flight", "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", {"QueueName": queue_name}
         ),
         {
             "id": "outstanding",
-            "expression": "visible + in_flight",
-            "label": "Visible plus in-flight messages",
+            "expression": "IF(FILL(desired, 0) > 0, visible + in_flight, 1)",
+            "label": "Visible plus in-flight messages while tasks are wanted",
             "returnData": True,
         },
     ]
