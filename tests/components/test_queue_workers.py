@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.cluster import EcsCluster
 from components.queue_workers import QueueWorkers, QueueWorkersArgs, capacity_provider_strategy
 from components.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
 from components.task import TaskPlatform
@@ -210,6 +211,24 @@ def test_service(monitor: RecordingMonitor):
 def test_capacity_provider_strategy(use_spot: bool, on_demand_base: int, expected: list[dict]):
     settings = dataclasses.replace(SETTINGS, use_spot=use_spot, on_demand_base=on_demand_base)
     assert capacity_provider_strategy(settings) == expected
+
+
+def test_with_the_shared_cluster_the_service_waits_for_its_capacity_providers(monitor: RecordingMonitor):
+    def program() -> None:
+        cluster = EcsCluster("main")
+        platform = dataclasses.replace(args().platform, cluster_arn=cluster.arn)
+        QueueWorkers("jobs", args(platform=platform, cluster_name=cluster.cluster_name))
+
+    pulumi_mocks.run(program)
+
+    cluster = monitor.by_name("main-cluster").outputs
+    service = monitor.by_name("jobs-service")
+    assert service.inputs["cluster"] == cluster["arn"]
+    # A strategy naming FARGATE_SPOT fails on a cluster that does not have it yet.
+    assert monitor.by_name("main-capacity").urn in service.dependencies
+    assert monitor.by_name("jobs-scaling").inputs["resourceId"] == (
+        f"service/{cluster['name']}/{service.outputs['name']}"
+    )
 
 
 def test_service_uses_the_strategy_of_its_settings(monitor: RecordingMonitor):
