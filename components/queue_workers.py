@@ -121,8 +121,18 @@ def service_resource_id(
 def validate(name: str, args: QueueWorkersArgs) -> None:
     """What only this component can check; QueueSettings checks its own fields and their relations."""
     problems = []
-    if isinstance(args.cluster_name, str) and not args.cluster_name:
+    cluster_name, cluster_arn = args.cluster_name, args.platform.cluster_arn
+    if isinstance(cluster_name, str) and not cluster_name:
         problems.append("cluster_name is empty; the scaling target and its metrics need the cluster's name")
+    elif (
+        isinstance(cluster_name, str)
+        and isinstance(cluster_arn, str)
+        and not cluster_arn.endswith(f":cluster/{cluster_name}")
+    ):
+        # Else the service would run in one cluster and scale on the metrics of another.
+        problems.append(
+            f"cluster_name {cluster_name!r} is not the cluster of platform.cluster_arn {cluster_arn!r}"
+        )
     if isinstance(args.alarm_topic_arn, str) and not _SNS_TOPIC_ARN.match(args.alarm_topic_arn):
         problems.append(f"alarm_topic_arn {args.alarm_topic_arn!r} is not an SNS topic ARN")
     if problems:

@@ -501,6 +501,11 @@ def test_outputs(monitor: RecordingMonitor):
     [
         ({"cluster_name": ""}, r"QueueWorkers jobs: cluster_name is empty"),
         (
+            {"cluster_name": "other"},
+            r"cluster_name 'other' is not the cluster of platform.cluster_arn "
+            r"'arn:aws:ecs:us-east-1:123456789012:cluster/main-1a2b3c4'",
+        ),
+        (
             {"alarm_topic_arn": "arn:aws:sqs:us-east-1:123456789012:alerts"},
             r"alarm_topic_arn 'arn:aws:sqs:us-east-1:123456789012:alerts' is not an SNS topic ARN",
         ),
