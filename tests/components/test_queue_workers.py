@@ -58,11 +58,11 @@ def args(**overrides: Any) -> QueueWorkersArgs:
     return QueueWorkersArgs(**values)
 
 
-def build(monitor: RecordingMonitor, **overrides: Any) -> None:
+def build(**overrides: Any) -> None:
     pulumi_mocks.run(lambda: QueueWorkers("jobs", args(**overrides)))
 
 
-def queue_names(monitor: RecordingMonitor) -> tuple[str, str]:
+def queue_and_service_names(monitor: RecordingMonitor) -> tuple[str, str]:
     return monitor.by_name("jobs-queue").outputs["name"], monitor.by_name("jobs-service").outputs["name"]
 
 
@@ -82,7 +82,7 @@ def alarm_metric(query_id: str, namespace: str, metric_name: str, dimensions: di
 
 
 def test_queue_and_dead_letter_queue(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
     dead_letters = monitor.by_name("jobs-dead-letters")
     assert dead_letters.inputs["sqsManagedSseEnabled"] is True
@@ -106,7 +106,7 @@ def test_queue_and_dead_letter_queue(monitor: RecordingMonitor):
 
 
 def test_task_role_may_do_exactly_what_the_worker_needs(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
     queue_arn = monitor.by_name("jobs-queue").outputs["arn"]
     bucket_arn = monitor.by_name("jobs-data-bucket").outputs["arn"]
@@ -145,7 +145,7 @@ def test_task_role_may_do_exactly_what_the_worker_needs(monitor: RecordingMonito
 
 
 def test_task_definition_runs_the_worker_with_its_settings(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
     definition = monitor.by_name("jobs-task-definition").inputs
     assert (definition["cpu"], definition["memory"]) == ("512", "1024")
@@ -167,7 +167,7 @@ def test_task_definition_runs_the_worker_with_its_settings(monitor: RecordingMon
 
 
 def test_service(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
     service = monitor.by_name("jobs-service")
     inputs = service.inputs
@@ -232,7 +232,7 @@ def test_with_the_shared_cluster_the_service_waits_for_its_capacity_providers(mo
 
 
 def test_service_uses_the_strategy_of_its_settings(monitor: RecordingMonitor):
-    build(monitor, settings=dataclasses.replace(SETTINGS, min_tasks=2, on_demand_base=1))
+    build(settings=dataclasses.replace(SETTINGS, min_tasks=2, on_demand_base=1))
 
     assert monitor.by_name("jobs-service").inputs["capacityProviderStrategies"] == [
         {"capacityProvider": "FARGATE", "base": 1, "weight": 0},
@@ -242,9 +242,9 @@ def test_service_uses_the_strategy_of_its_settings(monitor: RecordingMonitor):
 
 
 def test_scalable_target(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
-    _, service_name = queue_names(monitor)
+    _, service_name = queue_and_service_names(monitor)
     target = monitor.by_name("jobs-scaling").inputs
     assert target == {
         "serviceNamespace": "ecs",
@@ -265,9 +265,9 @@ def test_scalable_target(monitor: RecordingMonitor):
 
 
 def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
-    queue_name, service_name = queue_names(monitor)
+    queue_name, service_name = queue_and_service_names(monitor)
     policy = monitor.by_name("jobs-backlog-per-task").inputs
     assert policy["policyType"] == "TargetTrackingScaling"
     configuration = policy["targetTrackingScalingPolicyConfiguration"]
@@ -333,9 +333,9 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
 
 
 def test_wake_from_zero(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
-    queue_name, service_name = queue_names(monitor)
+    queue_name, service_name = queue_and_service_names(monitor)
     policy = monitor.by_name("jobs-wake")
     assert policy.inputs["policyType"] == "StepScaling"
     assert policy.inputs["stepScalingPolicyConfiguration"] == {
@@ -367,9 +367,9 @@ def test_wake_from_zero(monitor: RecordingMonitor):
 
 
 def test_sleep_only_when_nothing_is_visible_or_in_flight(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
-    queue_name, service_name = queue_names(monitor)
+    queue_name, service_name = queue_and_service_names(monitor)
     policy = monitor.by_name("jobs-sleep")
     assert policy.inputs["stepScalingPolicyConfiguration"] == {
         "adjustmentType": "ExactCapacity",
@@ -403,7 +403,7 @@ def test_sleep_only_when_nothing_is_visible_or_in_flight(monitor: RecordingMonit
 
 
 def test_without_scale_to_zero_target_tracking_alone_scales(monitor: RecordingMonitor):
-    build(monitor, settings=dataclasses.replace(SETTINGS, min_tasks=1))
+    build(settings=dataclasses.replace(SETTINGS, min_tasks=1))
 
     assert monitor.by_name("jobs-scaling").inputs["minCapacity"] == 1
     assert monitor.by_name("jobs-service").inputs["desiredCount"] == 1
@@ -414,7 +414,7 @@ def test_without_scale_to_zero_target_tracking_alone_scales(monitor: RecordingMo
 
 
 def test_data_bucket_follows_the_data_settings(monitor: RecordingMonitor):
-    build(monitor, data=DataSettings(retain_on_delete=True))
+    build(data=DataSettings(retain_on_delete=True))
 
     bucket = monitor.by_name("jobs-data-bucket")
     assert bucket.retain_on_delete
@@ -423,7 +423,7 @@ def test_data_bucket_follows_the_data_settings(monitor: RecordingMonitor):
 
 
 def test_children_are_named_from_and_parented_to_the_component(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
     component = monitor.by_name("jobs")
     assert component.type == "ecs-event-patterns:index:QueueWorkers"
@@ -447,7 +447,7 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
 
 
 def test_dead_letters_alarm_the_topic(monitor: RecordingMonitor):
-    build(monitor)
+    build()
 
     alarm = monitor.by_name("jobs-dead-letters-alarm").inputs
     dead_letters = monitor.by_name("jobs-dead-letters").outputs["name"]
