@@ -28,6 +28,7 @@ class RecordedResource:
     """One registration as the engine saw it: camelCase inputs, the mock's outputs, the resource graph."""
 
     urn: str
+    id: str
     type: str
     name: str
     custom: bool
@@ -181,7 +182,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return subnet_id, {"arn": self.arn("ec2", f"subnet/{subnet_id}")}
         if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             endpoint_id = "vpce-0" + _suffix(name) * 2
-            return endpoint_id, {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
+            endpoint = {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
+            if inputs.get("vpcEndpointType") == "Gateway":
+                endpoint["prefixListId"] = "pl-0" + _suffix(name)
+            return endpoint_id, endpoint
         if typ == "aws:ecr/repository:Repository":
             repo = physical_name(name, inputs, "name")
             return repo, {
@@ -267,6 +271,7 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
+        self.recording_mocks = mocks
         self.recorded: list[RecordedResource] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -278,6 +283,7 @@ class RecordingMonitor(MockMonitor):
         self.recorded.append(
             RecordedResource(
                 urn=response.urn,
+                id=response.id,
                 type=request.type,
                 name=request.name,
                 custom=bool(request.custom),
