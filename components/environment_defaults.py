@@ -41,9 +41,8 @@ ENVIRONMENT_DEFAULTS: Mapping[Environment, Mapping[str, object]] = {
         "data.deletion_protection": True,
         "data.point_in_time_recovery": True,
         "data.retain_on_delete": True,
-        # Scale to zero when idle, but the first task that starts is on demand: a Spot shortage cannot stall
-        # the queue; tasks above it run on Spot.
-        "queue.min_tasks": 0,
+        # Still scales to zero when idle (min_tasks 0), but the first task that starts is on demand: a Spot
+        # shortage cannot stall the queue. Tasks above it run on Spot.
         "queue.use_spot": True,
         "queue.on_demand_base": 1,
     },
