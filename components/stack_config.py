@@ -57,7 +57,7 @@ def parse_stack_config(raw: Mapping[str, object], stack: str) -> StackSettings:
     parse = _Parse()
     environment = parse.environment(raw.get("environment"), stack)
     parse.overrides = {"environment": environment, **ENVIRONMENT_DEFAULTS[environment]}
-    sections = {key: value for key, value in raw.items() if key != "environment"}
+    sections = {key: value for key, value in raw.items() if key != "environment" and not parse.flat_path(key)}
     settings = parse.build(StackSettings, sections, "", None, extra_known=("environment",))
     parse.check_isolated_vpc_only(raw.get("network"))
     if parse.problems:
@@ -129,6 +129,21 @@ class _Parse:
     def report(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
         self.invalid.add(path)
+
+    def flat_path(self, key: str) -> bool:
+        """A top-level key named like a nested one (`queue.max_tasks`): `pulumi config set` without --path."""
+        section = key.split(".", 1)[0]
+        if "." not in key or _settings_class(get_type_hints(StackSettings).get(section)) is None:
+            return False
+        self.problems.append(
+            Problem(
+                key,
+                f"is a top-level key with a dot in its name; a key inside {section} is set with "
+                f"`pulumi config set --path '{key}' <value>` (then remove this one with "
+                f"`pulumi config rm '{key}'`)",
+            )
+        )
+        return True
 
     def environment(self, value: object, stack: str) -> Environment:
         """The environment: given, or named by the stack; dev defaults stand in while it is unknown."""

@@ -58,7 +58,15 @@ def test_the_stack_name_gives_the_environment(config):
 
 
 def test_unknown_and_malformed_keys_of_the_namespace_are_reported(config):
-    config("dev", {"queues": {"max_tasks": 3}, "network": "isolated-vpc", "queue": {"max_tasks": "0"}})
+    config(
+        "dev",
+        {
+            "queues": {"max_tasks": 3},
+            "network": "isolated-vpc",
+            "queue": {"max_tasks": "0"},
+            "upload.cpu": "512",  # `pulumi config set upload.cpu 512`, without --path
+        },
+    )
 
     with pytest.raises(SettingsError) as caught:
         load_stack_config()
@@ -67,6 +75,9 @@ def test_unknown_and_malformed_keys_of_the_namespace_are_reported(config):
         'network: "isolated-vpc" is not an object (a mapping of keys to values)',
         "queue.max_tasks: 0 is outside the allowed range 1 to 1000",
         'queues: unknown key; did you mean "queue"?',
+        "upload.cpu: is a top-level key with a dot in its name; a key inside upload is set with "
+        "`pulumi config set --path 'upload.cpu' <value>` "
+        "(then remove this one with `pulumi config rm 'upload.cpu'`)",
     ]
 
 

@@ -321,6 +321,14 @@ BAD_CONFIGS = [
         id="unknown-key-far",
     ),
     pytest.param(
+        {"queue.max_tasks": "50"},
+        "dev",
+        "queue.max_tasks: is a top-level key with a dot in its name; a key inside queue is set with "
+        "`pulumi config set --path 'queue.max_tasks' <value>` (then remove this one with "
+        "`pulumi config rm 'queue.max_tasks'`)",
+        id="nested-key-set-without-path",
+    ),
+    pytest.param(
         {"queu": {}},
         "dev",
         'queu: unknown key; did you mean "queue"?',
