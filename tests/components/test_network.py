@@ -64,7 +64,7 @@ def test_isolated_vpc_with_endpoints(monitor: RecordingMonitor):
     assert vpc.inputs["cidrBlock"] == "10.20.0.0/16"
     assert vpc.inputs["enableDnsHostnames"]
     assert vpc.inputs["enableDnsSupport"]
-    subnets = monitor.of_type("aws:ec2/subnet:Subnet")
+    subnets = sorted(monitor.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
     assert [s.inputs["availabilityZone"] for s in subnets] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
     assert len(outputs["subnets"]) == 3
