@@ -273,6 +273,8 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.recording_mocks = mocks
         self.recorded: list[RecordedResource] = []
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+        """Component URN -> what its `register_outputs` call registered (the stock monitor drops it)."""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -300,6 +302,10 @@ class RecordingMonitor(MockMonitor):
             )
         )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.registered_outputs[request.urn] = pulumi.runtime.rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def of_type(self, typ: str) -> list[RecordedResource]:
         return [resource for resource in self.recorded if resource.type == typ]

@@ -11,7 +11,6 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.alarms import dead_letter_queue_alarm, failed_invocations_alarm, schedule_failures_alarm
 from components.dead_letter import dead_letter_queue, event_target_dead_letter_queue
-from tests.support import pulumi_runtime
 from tools import pulumi_mocks
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alerts-topic"
@@ -39,7 +38,7 @@ class Pattern(pulumi.ComponentResource):
 
 @pytest.fixture
 def recorded() -> pulumi_mocks.RecordingMonitor:
-    monitor = pulumi_runtime.install(stack="dev")
+    monitor = pulumi_mocks.install(stack="dev")
 
     def program() -> None:
         Pattern("uploads")
