@@ -6,8 +6,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from components.alarms import dead_letter_queue_alarm, failed_invocations_alarm, schedule_failures_alarm
 from components.dead_letter import dead_letter_queue, event_target_dead_letter_queue
@@ -40,10 +38,7 @@ class Pattern(pulumi.ComponentResource):
 def recorded() -> pulumi_mocks.RecordingMonitor:
     monitor = pulumi_mocks.install(stack="dev")
 
-    def program() -> None:
-        Pattern("uploads")
-
-    _sync_await(run_pulumi_func(program))
+    pulumi_mocks.run(lambda: Pattern("uploads"))
     return monitor
 
 

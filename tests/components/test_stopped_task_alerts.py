@@ -6,8 +6,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import AlertSettings
 from components.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs, subscription_name
@@ -35,10 +33,7 @@ def build() -> StoppedTaskAlerts:
 def deployed(monitor: pulumi_mocks.RecordingMonitor) -> pulumi_mocks.RecordingMonitor:
     """Runs a program with the component to the end, so every registration is recorded and resolved."""
 
-    def program() -> None:
-        build()
-
-    _sync_await(run_pulumi_func(program))
+    pulumi_mocks.run(build)
     return monitor
 
 
