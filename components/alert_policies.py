@@ -1,0 +1,172 @@
+"""Resource policies of the alert topic, its KMS key and event dead-letter queues: pure statement builders.
+
+Values may be plain strings or Pulumi Outputs; the caller serialises with `pulumi.Output.json_dumps`.
+
+Why these conditions (AWS documentation, and what it leaves open):
+- Topic policy: EventBridge publishes as `events.amazonaws.com`; `aws:SourceArn` (the rule ARN) keeps other
+  rules, in any account, from using the grant. CloudWatch publishes alarm actions as
+  `cloudwatch.amazonaws.com` with the alarm ARN as `aws:SourceArn`; alarm ARNs only exist once alarms do, and
+  other components add theirs later, so the grant covers this account's alarms in this region (`ArnLike`
+  `...:alarm:*`) plus `aws:SourceAccount`.
+- Key policy: SNS encrypts each message under a data key that it asks KMS for on the publisher's behalf, so
+  the publishing service principals need `kms:GenerateDataKey*` and `kms:Decrypt` (SNS developer guide,
+  "Enable compatibility between event sources from AWS services and encrypted topics"). SNS passes the
+  encryption context `aws:sns:topicArn`, which pins both grants to this topic. The CloudWatch grant also
+  carries `aws:SourceAccount` and `aws:SourceArn`. The EventBridge grant does not: AWS does not document
+  those keys as present on the KMS request EventBridge's publish causes, and a condition on an absent key
+  denies silently, which would drop every alert. The topic policy already restricts EventBridge to this rule.
+- The account root administers the key, so IAM policies in the account can manage it and the key can never
+  become unmanageable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+SNS_DATA_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
+TOPIC_OWNER_ACTIONS = [
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:Publish",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+]
+
+Statement = dict[str, Any]
+
+
+def policy_document(statements: Sequence[Statement]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def account_root(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.concat("arn:", partition, ":iam::", account_id, ":root")
+
+
+def alarm_arn_pattern(
+    partition: pulumi.Input[str], region: pulumi.Input[str], account_id: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """Every CloudWatch alarm of this account in this region."""
+    return pulumi.Output.concat("arn:", partition, ":cloudwatch:", region, ":", account_id, ":alarm:*")
+
+
+def deny_insecure_transport(resource_arn: pulumi.Input[str], action: str) -> Statement:
+    """Refuse requests not made over TLS (AWS services always use TLS, so their grants are unaffected)."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resource_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def alert_key_policy(
+    *,
+    partition: pulumi.Input[str],
+    region: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+) -> dict[str, Any]:
+    """Key policy of the customer-managed key that encrypts the alert topic."""
+    topic_context = {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}
+    return policy_document(
+        [
+            {
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(partition, account_id)},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "EventBridgePublishesToAlertTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": SNS_DATA_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": topic_context},
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublishToAlertTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Action": SNS_DATA_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {**topic_context, "aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": alarm_arn_pattern(partition, region, account_id)},
+                },
+            },
+        ]
+    )
+
+
+def alert_topic_policy(
+    *,
+    partition: pulumi.Input[str],
+    region: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+    rule_arns: Sequence[pulumi.Input[str]],
+) -> dict[str, Any]:
+    """Topic policy: the owner account manages it, the rules and this account's alarms may publish."""
+    return policy_document(
+        [
+            {
+                "Sid": "OwnerAccountManagesTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(partition, account_id)},
+                "Action": TOPIC_OWNER_ACTIONS,
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "StoppedTaskRulePublishes",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
+            },
+            {
+                "Sid": "AccountAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": alarm_arn_pattern(partition, region, account_id)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            deny_insecure_transport(topic_arn, "sns:Publish"),
+        ]
+    )
+
+
+def event_dead_letter_queue_policy(
+    queue_arn: pulumi.Input[str], source_arn: pulumi.Input[str]
+) -> dict[str, Any]:
+    """Queue policy of a dead-letter queue: only the one EventBridge rule may send to it."""
+    return policy_document(
+        [
+            {
+                "Sid": "EventRuleSendsFailedEvents",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+            },
+            deny_insecure_transport(queue_arn, "sqs:*"),
+        ]
+    )

@@ -1,0 +1,181 @@
+"""What the stopped-task alert rule matches and what its message says: pure functions, no Pulumi resources.
+
+The event pattern
+-----------------
+Every ECS `Task State Change` event of the cluster whose `lastStatus` is STOPPED is a candidate. The noise
+filters of `AlertSettings` then drop some of them:
+
+- `ignore_service_scheduler_stops`: stopCode `ServiceSchedulerInitiated` (scale-in, deployments, and also
+  tasks the scheduler replaces after failed health checks: those stop with that code too, so a service that
+  keeps failing health checks is only visible through its own metrics when this filter is on).
+- `ignore_user_stops`: stopCode `UserInitiated` (StopTask by a person or a tool).
+- `ignore_successful_one_off_tasks`: a one-off task (RunTask; `group` starts with "family:", service tasks
+  have "service:<name>") that stopped because its essential container exited and whose containers all
+  exited 0.
+
+EventBridge patterns cannot say "all containers exited 0": a filter on `containers.exitCode` matches when
+ANY element of the array matches. So the rule is written as the positive set of stops that alert, an `$or`
+of alternatives, each one a reason to tell a person:
+
+1. the task is not a one-off task (`group` does not start with "family:", or has no group): service
+   crashes always alert;
+2. some container has an exit code other than 0;
+3. no container has an exit code at all (the task never started: TaskFailedToStart, image pull or secret
+   errors, ENI limits);
+4. the stop code is not `EssentialContainerExited` (Spot interruption, termination notice, failed start),
+   or there is no stop code.
+
+A one-off task is dropped only when none of these holds: it stopped with EssentialContainerExited, at
+least one container reported an exit code, and every reported exit code is 0. The residual blind spot: a
+one-off task whose essential container exited 0 while a non-essential container never started (no exit
+code) is dropped. The excluded stop codes (first two filters) are combined into every alternative; an
+event without any `stopCode` is always kept, because `anything-but` never matches a missing field.
+
+The message
+-----------
+An input transformer turns the event into plain text, one JSON string per line (EventBridge's documented
+form for multi-line text). Every placeholder sits inside a quoted string, so a field missing from an event
+(a task that never started has no exit codes and no `startedAt`) becomes empty text instead of breaking
+the message. EventBridge cannot split strings, so the console link is built at deploy time from the cluster
+ARN (the cluster's task list, where the task ARN in the message identifies the task); the task ARN itself is
+in the message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from components.settings import AlertSettings
+
+ONE_OFF_GROUP_PREFIX = "family:"
+"""`group` of tasks started by RunTask (EventBridge, Scheduler, people); services use "service:<name>"."""
+
+SUCCESSFUL_STOP_CODE = "EssentialContainerExited"
+SERVICE_SCHEDULER_STOP_CODE = "ServiceSchedulerInitiated"
+USER_STOP_CODE = "UserInitiated"
+
+REPORTED_CONTAINERS = 3
+"""Containers named in the message (worker plus sidecars); the console shows the rest of a bigger task."""
+
+_CLUSTER_ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/(?P<name>[A-Za-z0-9_-]{1,255})$")
+
+
+def excluded_stop_codes(settings: AlertSettings) -> tuple[str, ...]:
+    """Stop codes the settings drop for every task, in a stable order."""
+    codes: list[str] = []
+    if settings.ignore_service_scheduler_stops:
+        codes.append(SERVICE_SCHEDULER_STOP_CODE)
+    if settings.ignore_user_stops:
+        codes.append(USER_STOP_CODE)
+    return tuple(codes)
+
+
+NO_STOP_CODE: dict[str, Any] = {"stopCode": [{"exists": False}]}
+"""`anything-but` never matches a missing field, so this alternative keeps events without a stop code."""
+
+
+def _alerting_stop_alternatives() -> list[dict[str, Any]]:
+    """The reasons a stop alerts even when successful one-off tasks are ignored (module docstring, 1-4),
+    except "no stop code", which is always an alternative of its own."""
+    return [
+        {"group": [{"anything-but": {"prefix": ONE_OFF_GROUP_PREFIX}}]},
+        {"group": [{"exists": False}]},
+        {"containers": {"exitCode": [{"anything-but": [0]}]}},
+        {"containers": {"exitCode": [{"exists": False}]}},
+        {"stopCode": [{"anything-but": [SUCCESSFUL_STOP_CODE]}]},
+    ]
+
+
+def _conjoin(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """One alternative meaning `a AND b`; two `anything-but` filters on one field become one."""
+    merged = dict(a)
+    for key, value in b.items():
+        if key in merged:
+            (first,), (second,) = merged[key], value
+            excluded = [*first["anything-but"], *second["anything-but"]]
+            value = [{"anything-but": list(dict.fromkeys(excluded))}]
+        merged[key] = value
+    return merged
+
+
+def stopped_task_event_pattern(cluster_arn: pulumi.Input[str], settings: AlertSettings) -> dict[str, Any]:
+    """The rule's event pattern (a dict; `pulumi.Output.json_dumps` it when the ARN is an Output)."""
+    excluded = excluded_stop_codes(settings)
+    base: dict[str, Any] = {"stopCode": [{"anything-but": list(excluded)}]} if excluded else {}
+    if settings.ignore_successful_one_off_tasks:
+        alternatives = [NO_STOP_CODE] + [_conjoin(base, f) for f in _alerting_stop_alternatives()]
+    else:
+        alternatives = [NO_STOP_CODE, base] if base else []
+    detail: dict[str, Any] = {"lastStatus": ["STOPPED"], "clusterArn": [cluster_arn]}
+    if alternatives:
+        detail["$or"] = alternatives
+    return {"source": ["aws.ecs"], "detail-type": ["ECS Task State Change"], "detail": detail}
+
+
+def cluster_name_from_arn(cluster_arn: str) -> str:
+    """`example` from `arn:aws:ecs:us-east-1:123456789012:cluster/example`; a clear error otherwise."""
+    match = _CLUSTER_ARN.match(cluster_arn)
+    if match is None:
+        raise ValueError(
+            f"cluster_arn: {cluster_arn!r} is not an ECS cluster ARN"
+            " (arn:aws:ecs:<region>:<account>:cluster/<name>)"
+        )
+    return match["name"]
+
+
+def cluster_tasks_console_url(region: str, cluster_arn: str) -> str:
+    """The ECS console page listing the cluster's tasks (filter "Stopped" there to see this one)."""
+    name = cluster_name_from_arn(cluster_arn)
+    return f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{name}/tasks?region={region}"
+
+
+def stopped_task_input_paths() -> dict[str, str]:
+    """InputPathsMap of the alert message: variable name (alphanumeric, as EventBridge requires) -> path."""
+    paths = {
+        "stopCode": "$.detail.stopCode",
+        "stoppedReason": "$.detail.stoppedReason",
+        "cluster": "$.detail.clusterArn",
+        "group": "$.detail.group",
+        "taskDefinition": "$.detail.taskDefinitionArn",
+        "startedBy": "$.detail.startedBy",
+        "stoppedAt": "$.detail.stoppedAt",
+        "task": "$.detail.taskArn",
+    }
+    for index in range(REPORTED_CONTAINERS):
+        paths[f"container{index}Name"] = f"$.detail.containers[{index}].name"
+        paths[f"container{index}ExitCode"] = f"$.detail.containers[{index}].exitCode"
+        paths[f"container{index}Reason"] = f"$.detail.containers[{index}].reason"
+    return paths
+
+
+def stopped_task_message_lines(console_url: str) -> list[str]:
+    """The message, line by line, with `<variable>` placeholders (before JSON quoting)."""
+    lines = [
+        "An ECS task stopped and needs a look.",
+        "",
+        "Stop code: <stopCode>",
+        "Reason: <stoppedReason>",
+        "Cluster: <cluster>",
+        "Group: <group>",
+        "Task definition: <taskDefinition>",
+        "Started by: <startedBy>",
+        "Stopped at: <stoppedAt>",
+        "Task: <task>",
+    ]
+    for index in range(REPORTED_CONTAINERS):
+        lines.append(
+            f"Container {index + 1}: <container{index}Name> exit code <container{index}ExitCode>"
+            f" <container{index}Reason>"
+        )
+    lines += ["", f"Console (stopped tasks of this cluster): {console_url}"]
+    return lines
+
+
+def stopped_task_input_template(console_url: str) -> str:
+    """InputTemplate: each line a JSON string on its own line (EventBridge's multi-line text form)."""
+    return "\n".join(json.dumps(line, ensure_ascii=False) for line in stopped_task_message_lines(console_url))

@@ -1,0 +1,224 @@
+"""The stopped-task rule's pattern and message, checked against AWS's documented ECS event shape."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.settings import AlertSettings
+from components.stopped_task_events import (
+    cluster_name_from_arn,
+    cluster_tasks_console_url,
+    stopped_task_event_pattern,
+    stopped_task_input_paths,
+    stopped_task_input_template,
+)
+from tests.support.eventbridge import apply_input_transformer, matches, text_lines
+
+CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"
+OTHER_CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/other"
+SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "ecs-task-stopped.json").read_text())
+ALL_OFF = AlertSettings(
+    ignore_service_scheduler_stops=False, ignore_user_stops=False, ignore_successful_one_off_tasks=False
+)
+
+
+def stopped_event(**detail) -> dict[str, Any]:
+    """The documented sample event, moved to CLUSTER_ARN, with `detail` fields replaced (None removes)."""
+    event: dict[str, Any] = copy.deepcopy(SAMPLE)
+    event["detail"]["clusterArn"] = CLUSTER_ARN
+    for key, value in detail.items():
+        if value is None:
+            event["detail"].pop(key)
+        else:
+            event["detail"][key] = value
+    return event
+
+
+def containers(*exit_codes: int | None) -> list[dict[str, Any]]:
+    template = SAMPLE["detail"]["containers"][0]
+    result = []
+    for index, code in enumerate(exit_codes):
+        container = {key: value for key, value in template.items() if key != "exitCode"}
+        container["name"] = f"c{index}"
+        if code is not None:
+            container["exitCode"] = code
+        result.append(container)
+    return result
+
+
+DEFAULTS = AlertSettings()
+
+
+def alerts(event: dict[str, Any], settings: AlertSettings = DEFAULTS) -> bool:
+    return matches(stopped_task_event_pattern(CLUSTER_ARN, settings), event)
+
+
+def test_default_pattern_is_exact():
+    keep = {"anything-but": ["ServiceSchedulerInitiated", "UserInitiated"]}
+    assert json.loads(json.dumps(stopped_task_event_pattern(CLUSTER_ARN, AlertSettings()))) == {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        "detail": {
+            "lastStatus": ["STOPPED"],
+            "clusterArn": [CLUSTER_ARN],
+            "$or": [
+                {"stopCode": [{"exists": False}]},
+                {"stopCode": [keep], "group": [{"anything-but": {"prefix": "family:"}}]},
+                {"stopCode": [keep], "group": [{"exists": False}]},
+                {"stopCode": [keep], "containers": {"exitCode": [{"anything-but": [0]}]}},
+                {"stopCode": [keep], "containers": {"exitCode": [{"exists": False}]}},
+                {
+                    "stopCode": [
+                        {
+                            "anything-but": [
+                                "ServiceSchedulerInitiated",
+                                "UserInitiated",
+                                "EssentialContainerExited",
+                            ]
+                        }
+                    ]
+                },
+            ],
+        },
+    }
+
+
+def test_pattern_without_filters_matches_every_stop_of_the_cluster():
+    assert stopped_task_event_pattern(CLUSTER_ARN, ALL_OFF)["detail"] == {
+        "lastStatus": ["STOPPED"],
+        "clusterArn": [CLUSTER_ARN],
+    }
+
+
+def test_pattern_never_matches_only_the_stopped_reason():
+    assert "stoppedReason" not in json.dumps(stopped_task_event_pattern(CLUSTER_ARN, AlertSettings()))
+
+
+@pytest.mark.parametrize("settings", [AlertSettings(), ALL_OFF], ids=["filters-on", "filters-off"])
+def test_documented_sample_alerts_for_its_cluster_only(settings):
+    assert alerts(stopped_event(), settings)
+    assert not alerts(stopped_event(clusterArn=OTHER_CLUSTER_ARN), settings)
+    assert not alerts(stopped_event(lastStatus="RUNNING", desiredStatus="RUNNING"), settings)
+    other_source = stopped_event()
+    other_source["detail-type"] = "ECS Container Instance State Change"
+    assert not alerts(other_source, settings)
+
+
+def test_service_scheduler_stops_follow_their_filter():
+    scale_in = stopped_event(
+        group="service:queue-workers",
+        stopCode="ServiceSchedulerInitiated",
+        stoppedReason="Scaling activity initiated by (deployment ecs-svc/123)",
+        containers=containers(0),
+    )
+    assert not alerts(scale_in, AlertSettings(ignore_service_scheduler_stops=True))
+    assert alerts(scale_in, AlertSettings(ignore_service_scheduler_stops=False))
+
+
+def test_user_stops_follow_their_filter():
+    stopped_by_person = stopped_event(stopCode="UserInitiated", containers=containers(143))
+    assert not alerts(stopped_by_person, AlertSettings(ignore_user_stops=True))
+    assert alerts(stopped_by_person, AlertSettings(ignore_user_stops=False))
+
+
+@pytest.mark.parametrize("settings", [AlertSettings(), ALL_OFF], ids=["filters-on", "filters-off"])
+def test_task_that_never_started_alerts(settings):
+    failed_to_start = stopped_event(
+        stopCode="TaskFailedToStart",
+        stoppedReason="CannotPullContainerError: pull image manifest has been retried 5 time(s)",
+        startedAt=None,
+        containers=containers(None),
+    )
+    assert alerts(failed_to_start, settings)
+    assert alerts(stopped_event(stopCode="TaskFailedToStart", containers=[]), settings)
+
+
+def test_successful_one_off_task_is_dropped_only_with_its_filter():
+    success = stopped_event(containers=containers(0, 0))
+    assert not alerts(success, AlertSettings(ignore_successful_one_off_tasks=True))
+    assert alerts(success, AlertSettings(ignore_successful_one_off_tasks=False))
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        {"containers": containers(0, 137)},  # one container failed
+        {"containers": containers(None, None), "stopCode": "EssentialContainerExited"},  # no exit codes
+        {"group": "service:queue-workers", "containers": containers(0)},  # a service task exited
+        {"group": None, "containers": containers(0)},
+        {"stopCode": "SpotInterruption", "containers": containers(0)},
+        {"stopCode": None, "containers": containers(0)},
+    ],
+    ids=["non-zero-exit", "no-exit-codes", "service-task", "no-group", "spot", "no-stop-code"],
+)
+def test_one_off_filter_keeps_every_other_stop(detail):
+    assert alerts(stopped_event(**detail), AlertSettings(ignore_successful_one_off_tasks=True))
+
+
+def test_a_stop_without_stop_code_alerts_even_when_stop_codes_are_filtered():
+    settings = AlertSettings(ignore_successful_one_off_tasks=False)
+    assert alerts(stopped_event(stopCode=None, group="service:queue-workers"), settings)
+
+
+def test_message_tells_a_person_what_stopped_and_where():
+    console = cluster_tasks_console_url("us-west-2", SAMPLE["detail"]["clusterArn"])
+    transformed = apply_input_transformer(
+        stopped_task_input_paths(), stopped_task_input_template(console), SAMPLE
+    )
+    task_arn = SAMPLE["detail"]["taskArn"]
+    assert text_lines(transformed) == [
+        "An ECS task stopped and needs a look.",
+        "",
+        "Stop code: EssentialContainerExited",
+        "Reason: Essential container in task exited",
+        "Cluster: arn:aws:ecs:us-west-2:111122223333:cluster/example-cluster",
+        "Group: family:example-task",
+        "Task definition: arn:aws:ecs:us-west-2:111122223333:task-definition/example-task:3",
+        "Started by: events-rule/example-rule",
+        "Stopped at: 2024-03-05T14:20:11.000Z",
+        f"Task: {task_arn}",
+        "Container 1: app exit code 1 ",
+        "Container 2:  exit code  ",
+        "Container 3:  exit code  ",
+        "",
+        "Console (stopped tasks of this cluster): "
+        "https://us-west-2.console.aws.amazon.com/ecs/v2/clusters/example-cluster/tasks?region=us-west-2",
+    ]
+
+
+def test_message_of_a_task_that_never_started_keeps_every_line():
+    event = copy.deepcopy(SAMPLE)
+    event["detail"].update(
+        stopCode="TaskFailedToStart",
+        stoppedReason='CannotPullContainerError: failed to resolve ref "example:1.0"',
+    )
+    event["detail"]["containers"][0].pop("exitCode")
+    event["detail"]["containers"][0]["reason"] = "CannotPullContainerError"
+    del event["detail"]["startedBy"]
+    lines = text_lines(
+        apply_input_transformer(stopped_task_input_paths(), stopped_task_input_template("url"), event)
+    )
+    assert lines[2:4] == [
+        "Stop code: TaskFailedToStart",
+        'Reason: CannotPullContainerError: failed to resolve ref "example:1.0"',
+    ]
+    assert lines[7] == "Started by: "
+    assert lines[10] == "Container 1: app exit code  CannotPullContainerError"
+
+
+def test_input_paths_respect_eventbridge_limits():
+    paths = stopped_task_input_paths()
+    assert len(paths) <= 100
+    assert all(name.isalnum() for name in paths)
+    assert len(stopped_task_input_template("x" * 200)) <= 8192
+
+
+def test_cluster_name_comes_from_the_arn_and_bad_arns_are_named():
+    assert cluster_name_from_arn(CLUSTER_ARN) == "jobs"
+    with pytest.raises(ValueError, match=r"cluster_arn: 'jobs' is not an ECS cluster ARN"):
+        cluster_name_from_arn("jobs")
+    with pytest.raises(ValueError, match="is not an ECS cluster ARN"):
+        cluster_name_from_arn("arn:aws:ecs:us-east-1:123456789012:service/jobs/web")

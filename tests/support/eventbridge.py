@@ -1,0 +1,144 @@
+"""EventBridge behaviour for tests, offline: event pattern matching and input transformers.
+
+`matches(pattern, event)`: moto's in-process matcher (moto.events.models.EventPattern), with one gap of moto
+closed first. EventBridge flattens arrays of objects (`detail.containers.exitCode` is every container's exit
+code, and a filter matches when any of them matches); moto only descends into objects, so the event is
+reshaped here: an array of objects becomes one object whose fields hold the list of the elements' values.
+
+`apply_input_transformer(input_paths, template, event)`: what EventBridge sends to a target, following the
+EventBridge user guide ("Amazon EventBridge input transformation", including "Common issues"):
+- paths: `$`, `.name` (letters, digits, `-`, `_`, `/`), array indices `[0]`, wildcards `[*]` / `.*`
+  (the matches, as a JSON array);
+- a placeholder inside a JSON string of the template inserts the value as text: a string escaped for JSON,
+  a number or boolean as written, an object or array as JSON with its quotes removed;
+- outside quotes it inserts the value as JSON (a string gets its quotes);
+- a path the event does not have "isn't created and won't appear in the output": empty text, in both
+  places (so a template that needs valid JSON must keep optional values inside quotes);
+- `<aws.events.event.json>` is the whole event as JSON; other `<...>` text is left as it is;
+- a template that is a JSON object or array is sent minified; when the result is not valid JSON this raises
+  `ValueError` (AWS would hand the target something it cannot parse).
+Not verified against AWS here: escaping of quotes inside string values (older guides say values are not
+escaped) and whether a missing path outside quotes yields nothing or `null`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from moto.events.models import EventPattern
+
+_MISSING = object()
+_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
+_SEGMENT = re.compile(r"\.([A-Za-z0-9_\-/]+|\*)|\[(\d+|\*)\]")
+
+
+def _flatten_object_arrays(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _flatten_object_arrays(value) for key, value in node.items()}
+    if isinstance(node, list):
+        items = [_flatten_object_arrays(item) for item in node]
+        if items and all(isinstance(item, dict) for item in items):
+            return _merge_objects(items)
+        flat: list[Any] = []
+        for item in items:
+            flat.extend(item if isinstance(item, list) else [item])
+        return flat
+    return node
+
+
+def _merge_objects(items: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for key in dict.fromkeys(key for item in items for key in item):
+        values = [item[key] for item in items if key in item]
+        if all(isinstance(value, dict) for value in values):
+            merged[key] = _merge_objects(values)
+            continue
+        flat: list[Any] = []
+        for value in values:
+            flat.extend(value if isinstance(value, list) else [value])
+        merged[key] = flat
+    return merged
+
+
+def matches(pattern: Mapping[str, Any] | str, event: Mapping[str, Any]) -> bool:
+    """Whether EventBridge would deliver `event` to a rule with `pattern` (a dict or its JSON)."""
+    raw = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    return bool(EventPattern.load(raw).matches_event(_flatten_object_arrays(json.loads(json.dumps(event)))))
+
+
+def resolve_path(event: Any, path: str) -> Any:
+    """The value at an InputPathsMap path, or the module's `_MISSING` marker."""
+    if not path.startswith("$"):
+        raise ValueError(f"input path {path!r} must start with '$'")
+    rest = path[1:]
+    segments = [(m.group(1), m.group(2)) for m in _SEGMENT.finditer(rest)]
+    if "".join(m.group(0) for m in _SEGMENT.finditer(rest)) != rest:
+        raise ValueError(f"input path {path!r} uses syntax EventBridge does not support")
+    nodes, wildcard = [event], False
+    for name, index in segments:
+        following: list[Any] = []
+        for node in nodes:
+            if (name == "*" or index == "*") and isinstance(node, (dict, list)):
+                wildcard = True
+                following.extend(node.values() if isinstance(node, dict) else node)
+            elif name is not None and isinstance(node, dict) and name in node:
+                following.append(node[name])
+            elif index is not None and index != "*" and isinstance(node, list) and int(index) < len(node):
+                following.append(node[int(index)])
+        nodes = following
+    if wildcard:
+        return nodes if nodes else _MISSING
+    return nodes[0] if nodes else _MISSING
+
+
+def _as_text(value: Any) -> str:
+    if value is _MISSING:
+        return ""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace('"', "")
+    return json.dumps(value)
+
+
+def _as_json(value: Any) -> str:
+    return "" if value is _MISSING else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def apply_input_transformer(input_paths: Mapping[str, str], template: str, event: Mapping[str, Any]) -> str:
+    """The input EventBridge sends to the target for `event` (see the module docstring for the rules)."""
+    values = {name: resolve_path(event, path) for name, path in input_paths.items()}
+    values.setdefault("aws.events.event.json", event)
+    output: list[str] = []
+    in_string, position = False, 0
+    while position < len(template):
+        char = template[position]
+        placeholder = _PLACEHOLDER.match(template, position) if char == "<" else None
+        if placeholder and placeholder.group(1) in values:
+            value = values[placeholder.group(1)]
+            output.append(_as_text(value) if in_string else _as_json(value))
+            position = placeholder.end()
+            continue
+        if in_string and char == "\\":
+            output.append(template[position : position + 2])
+            position += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+        output.append(char)
+        position += 1
+    result = "".join(output)
+    if template.lstrip().startswith(("{", "[")):
+        try:
+            return json.dumps(json.loads(result), ensure_ascii=False, separators=(",", ":"))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"transformed input is not valid JSON ({error}): {result}") from error
+    return result
+
+
+def text_lines(transformed: str) -> list[str]:
+    """The text of a multi-line template's output: one JSON string per line, each decoded."""
+    return [json.loads(line) for line in transformed.splitlines()]
