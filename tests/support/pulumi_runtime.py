@@ -1,8 +1,8 @@
 """The recording mock (tools.pulumi_mocks) made usable with invokes under pulumi 3.272.
 
-`RecordingMocks.call` answers `(outputs, None)`; pulumi 3.272's `MockMonitor.Invoke` iterates the second item
-as a list of check failures and fails with "'NoneType' object is not iterable". Until the shared mock
-answers `[]` there, `install` hands the runtime the outputs alone, which the monitor also accepts.
+An older `RecordingMocks.call` answered `(outputs, None)`; pulumi 3.272's `MockMonitor.Invoke` iterates the
+second item as a list of check failures and fails with "'NoneType' object is not iterable". The shared mock
+now answers the outputs alone; `install` accepts both, so tests run on either version of the mock.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ def install(**options: Any) -> pulumi_mocks.RecordingMonitor:
     answer = mocks.call
 
     def outputs_only(args: MockCallArgs) -> dict[str, Any]:
-        outputs, _failures = answer(args)
-        return outputs
+        result: Any = answer(args)
+        return cast(dict[str, Any], result[0] if isinstance(result, tuple) else result)
 
-    mocks.call = outputs_only  # type: ignore[method-assign,assignment]
+    mocks.call = outputs_only  # type: ignore[method-assign]
     return monitor
