@@ -10,6 +10,13 @@ from components.settings import DataSettings, FargateSize, TargetRetry, UploadSe
 from components.task import TaskPlatform
 from components.upload_processing import UploadProcessing, UploadProcessingArgs
 from tests.support.eventbridge import apply_input_transformer, matches
+from tests.support.run_task import (
+    deploy_and_read,
+    direct_children,
+    policy_statements,
+    run_task_statements,
+    service_trust,
+)
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 
@@ -42,31 +49,21 @@ def args(**overrides: Any) -> UploadProcessingArgs:
     return UploadProcessingArgs(**values)
 
 
+OUTPUTS = (
+    "bucket_name",
+    "bucket_arn",
+    "table_name",
+    "table_arn",
+    "rule_arn",
+    "dead_letter_queue_url",
+    "image_uri",
+    "task_definition_arn",
+)
+
+
 def deploy(upload_args: UploadProcessingArgs | None = None) -> dict[str, Any]:
     """Runs the component to the end; returns its outputs as resolved values."""
-    outputs: dict[str, Any] = {}
-
-    def program() -> None:
-        component = UploadProcessing("upload", upload_args or args())
-        for field in (
-            "bucket_name",
-            "bucket_arn",
-            "table_name",
-            "table_arn",
-            "rule_arn",
-            "dead_letter_queue_url",
-            "image_uri",
-            "task_definition_arn",
-        ):
-            getattr(component, field).apply(lambda value, field=field: outputs.__setitem__(field, value))
-
-    pulumi_mocks.run(program)
-    return outputs
-
-
-def statements(monitor: RecordingMonitor, policy_name: str) -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = json.loads(monitor.by_name(policy_name).inputs["policy"])["Statement"]
-    return statements
+    return deploy_and_read(lambda: UploadProcessing("upload", upload_args or args()), OUTPUTS)
 
 
 def upload_event(bucket: str, key: str) -> dict[str, Any]:
@@ -165,38 +162,11 @@ def test_events_role_is_trusted_by_this_rule_only_and_may_start_only_this_task(m
     role = monitor.by_name("upload-events-role")
     definition = monitor.by_name("upload-ingest-definition").outputs
 
-    assert json.loads(role.inputs["assumeRolePolicy"]) == {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
-                    "ArnLike": {"aws:SourceArn": rule_arn},
-                },
-            }
-        ],
-    }
+    assert json.loads(role.inputs["assumeRolePolicy"]) == service_trust("events.amazonaws.com", rule_arn)
     assert monitor.by_name("upload-events-role-policy").inputs["role"] == role.outputs["name"]
-    assert statements(monitor, "upload-events-role-policy") == [
-        {
-            "Effect": "Allow",
-            "Action": ["ecs:RunTask"],
-            "Resource": [f"{definition['arnWithoutRevision']}:*"],
-            "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER}},
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["iam:PassRole"],
-            "Resource": [
-                monitor.by_name("upload-ingest-task-role").outputs["arn"],
-                monitor.by_name("upload-ingest-execution-role").outputs["arn"],
-            ],
-            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-        },
-    ]
+    assert policy_statements(monitor, "upload-events-role-policy") == run_task_statements(
+        monitor, "upload-ingest", CLUSTER
+    )
     assert definition["arnWithoutRevision"] == (
         f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/ecs-event-patterns-dev-upload-ingest"
     )
@@ -207,7 +177,7 @@ def test_task_role_reads_uploads_under_the_prefix_and_writes_results(monitor: Re
     bucket_arn = monitor.by_name("upload-uploads-bucket").outputs["arn"]
     table_arn = monitor.by_name("upload-results").outputs["arn"]
 
-    assert statements(monitor, "upload-ingest-task-policy") == [
+    assert policy_statements(monitor, "upload-ingest-task-policy") == [
         {
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
@@ -219,7 +189,7 @@ def test_task_role_reads_uploads_under_the_prefix_and_writes_results(monitor: Re
             "Resource": [table_arn],
         },
     ]
-    execution = statements(monitor, "upload-ingest-execution-policy")
+    execution = policy_statements(monitor, "upload-ingest-execution-policy")
     assert [statement["Action"] for statement in execution] == [
         ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
         ["ecr:GetAuthorizationToken"],
@@ -285,11 +255,7 @@ def test_results_table_follows_the_data_settings(
 
 def test_children_are_named_from_and_parented_to_the_component(monitor: RecordingMonitor):
     outputs = deploy()
-    component = monitor.by_name("upload")
-    assert component.type == "ecs-event-patterns:index:UploadProcessing"
-    children = {resource.name for resource in monitor.recorded if resource.parent == component.urn}
-
-    assert children == {
+    assert direct_children(monitor, "upload", "ecs-event-patterns:index:UploadProcessing") == {
         "upload-uploads",
         "upload-results",
         "upload-ingest",
@@ -302,8 +268,6 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "upload-failed-invocations",
         "upload-dead-letters-waiting",
     }
-    owned = [resource for resource in monitor.recorded if resource.name != "upload"]
-    assert all(resource.name.startswith("upload-") for resource in owned)
     assert outputs["bucket_name"] == monitor.by_name("upload-uploads-bucket").outputs["bucket"]
     assert outputs["bucket_arn"] == monitor.by_name("upload-uploads-bucket").outputs["arn"]
     assert outputs["rule_arn"] == monitor.by_name("upload-object-created").outputs["arn"]
