@@ -20,6 +20,13 @@ Which metrics, and why:
 - Dead-letter queues (`AWS/SQS`, dimension `QueueName`): `ApproximateNumberOfMessagesVisible` Maximum >= 1,
   so the alarm stays in ALARM until someone has dealt with the messages. SQS keeps publishing metrics for a
   queue that holds messages.
+
+Use from a pattern component (the topic comes from StoppedTaskAlerts.topic_arn):
+
+    failed_invocations_alarm(f"{name}-rule-failures", rule_name=rule.name, topic_arn=args.alert_topic_arn,
+                             parent=self)
+    dead_letter_queue_alarm(f"{name}-dlq-messages", queue_name=dlq.name, topic_arn=args.alert_topic_arn,
+                            parent=self)
 """
 
 from __future__ import annotations

@@ -3,11 +3,13 @@
 Values may be plain strings or Pulumi Outputs; the caller serialises with `pulumi.Output.json_dumps`.
 
 Why these conditions (AWS documentation, and what it leaves open):
-- Topic policy: EventBridge publishes as `events.amazonaws.com`; `aws:SourceArn` (the rule ARN) keeps other
-  rules, in any account, from using the grant. CloudWatch publishes alarm actions as
-  `cloudwatch.amazonaws.com` with the alarm ARN as `aws:SourceArn`; alarm ARNs only exist once alarms do, and
-  other components add theirs later, so the grant covers this account's alarms in this region (`ArnLike`
-  `...:alarm:*`) plus `aws:SourceAccount`.
+- Topic policy: EventBridge publishes as `events.amazonaws.com`; `aws:SourceArn` (the rule ARN) and
+  `aws:SourceAccount` keep other rules, in any account, from using the grant (EventBridge user guide,
+  "Cross-service confused deputy prevention": for rule targets `aws:SourceArn` is the rule ARN; older guides
+  said SNS topic policies for EventBridge could not have conditions, which no longer holds).
+  CloudWatch publishes alarm actions as `cloudwatch.amazonaws.com` with the alarm ARN as `aws:SourceArn`;
+  alarm ARNs only exist once alarms do, and other components add theirs later, so the grant covers this
+  account's alarms in this region (`ArnLike` `...:alarm:*`) plus `aws:SourceAccount`.
 - Key policy: SNS encrypts each message under a data key that it asks KMS for on the publisher's behalf, so
   the publishing service principals need `kms:GenerateDataKey*` and `kms:Decrypt` (SNS developer guide,
   "Enable compatibility between event sources from AWS services and encrypted topics"). SNS passes the
@@ -135,7 +137,10 @@ def alert_topic_policy(
                 "Principal": {"Service": EVENTS_PRINCIPAL},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": list(rule_arns)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
             },
             {
                 "Sid": "AccountAlarmsPublish",

@@ -7,7 +7,7 @@ component's own rule and dead-letter queue here, and those of the other patterns
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -36,8 +36,20 @@ alarm take over: a broken topic shows within the hour instead of after EventBrid
 class StoppedTaskAlertsArgs:
     cluster_arn: pulumi.Input[str]
     """ARN of the ECS cluster whose stopped tasks alert. Required."""
-    settings: AlertSettings
-    """Subscribers and noise filters; see AlertSettings for each default (all filters on, no e-mail)."""
+    settings: AlertSettings = field(default_factory=AlertSettings)
+    """Subscribers and noise filters. Default: AlertSettings(), every noise filter on, no subscriber."""
+
+
+def validate_args(args: StoppedTaskAlertsArgs) -> None:
+    """Reject what would fail half-way through a deployment, naming the input."""
+    if isinstance(args.cluster_arn, str):
+        cluster_name_from_arn(args.cluster_arn)
+    seen: set[str] = set()
+    for email in args.settings.emails:
+        key = email.strip().lower()
+        if key in seen:
+            raise ValueError(f"alerts.emails: {email!r} is listed twice; each address gets one subscription")
+        seen.add(key)
 
 
 def subscription_name(component: str, email: str) -> str:
@@ -60,8 +72,7 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: StoppedTaskAlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        if isinstance(args.cluster_arn, str):
-            cluster_name_from_arn(args.cluster_arn)  # fail before any child exists
+        validate_args(args)
         super().__init__("ecs-event-patterns:index:StoppedTaskAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         partition = aws.get_partition_output().partition
@@ -76,7 +87,13 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
             opts=child,
         )
         aws.kms.Alias(f"{name}-key-alias", name_prefix=f"alias/{name}-", target_key_id=key.key_id, opts=child)
-        self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, opts=child)
+        self.topic = aws.sns.Topic(
+            f"{name}-topic",
+            # E-mail shows the display name as the sender; SNS allows up to 100 characters.
+            display_name=f"ECS alerts {name}"[:100],
+            kms_master_key_id=key.arn,
+            opts=child,
+        )
         # The key policy names the topic (encryption context), so it is attached once the topic exists.
         key_policy = aws.kms.KeyPolicy(
             f"{name}-key-policy",

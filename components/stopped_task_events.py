@@ -28,8 +28,13 @@ of alternatives, each one a reason to tell a person:
 A one-off task is dropped only when none of these holds: it stopped with EssentialContainerExited, at
 least one container reported an exit code, and every reported exit code is 0. The residual blind spot: a
 one-off task whose essential container exited 0 while a non-essential container never started (no exit
-code) is dropped. The excluded stop codes (first two filters) are combined into every alternative; an
-event without any `stopCode` is always kept, because `anything-but` never matches a missing field.
+code) is dropped. The opposite trade-off: the event does not say which containers are essential, so a
+sidecar that exits non-zero when ECS stops it (143 after SIGTERM, 137 after SIGKILL) makes a successful
+one-off task alert; sidecars of one-off tasks should exit 0 on SIGTERM. The excluded stop codes (first two
+filters) are combined into every alternative but one: an event without any `stopCode` is always kept,
+because `anything-but` never matches a missing field. Alternative 3 relies only on the documented case of
+`exists: false` (no element of the array has the field); it does not need to tell apart arrays where
+only some containers lack an exit code.
 
 The message
 -----------

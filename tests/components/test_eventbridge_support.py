@@ -87,3 +87,8 @@ def test_arrays_of_objects_match_when_any_element_does():
     assert matches(
         {"detail": {"containers": {"exitCode": [{"exists": False}]}}}, {"detail": {"containers": []}}
     )
+
+
+def test_reserved_variables_this_model_lacks_are_refused():
+    with pytest.raises(ValueError, match=r"<aws.events.rule-name> is a reserved variable"):
+        apply_input_transformer({}, '"<aws.events.rule-name> triggered"', EC2_EVENT)

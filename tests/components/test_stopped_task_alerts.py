@@ -84,7 +84,7 @@ def test_children_are_named_from_the_component_and_parented_to_it(deployed):
 
 
 @pulumi.runtime.test
-def test_outputs_are_registered(monitor):
+def test_outputs_are_the_topic_key_and_rule(monitor):
     alerts = build()
 
     def check(values: list[str]) -> None:
@@ -97,12 +97,23 @@ def test_outputs_are_registered(monitor):
     return pulumi.Output.all(alerts.topic_arn, alerts.key_arn, alerts.rule.arn).apply(check)
 
 
+def test_register_outputs_carries_the_real_outputs(deployed):
+    component = deployed.by_name("alerts")
+    assert pulumi_runtime.registered_outputs(deployed)[component.urn] == {
+        "topicArn": one(deployed, "aws:sns/topic:Topic").outputs["arn"],
+        "keyArn": one(deployed, "aws:kms/key:Key").outputs["arn"],
+        "ruleArn": one(deployed, "aws:cloudwatch/eventRule:EventRule").outputs["arn"],
+    }
+
+
 def test_topic_is_encrypted_with_a_rotating_customer_key(deployed):
     monitor = deployed
     key = one(monitor, "aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
-    assert one(monitor, "aws:sns/topic:Topic").inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    topic = one(monitor, "aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert topic.inputs["displayName"] == "ECS alerts alerts"
     alias = one(monitor, "aws:kms/alias:Alias")
     assert alias.inputs["namePrefix"] == "alias/alerts-"
     assert alias.inputs["targetKeyId"] == key.outputs["keyId"]
@@ -176,7 +187,10 @@ def test_topic_policy_admits_only_the_rule_and_this_accounts_alarms(deployed):
         "Principal": {"Service": "events.amazonaws.com"},
         "Action": "sns:Publish",
         "Resource": topic_arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn]}},
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": [rule_arn]},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        },
     }
     assert statements["AccountAlarmsPublish"] == {
         "Sid": "AccountAlarmsPublish",
@@ -323,3 +337,23 @@ def test_bad_cluster_arn_is_rejected_before_any_resource(monitor):
     with pytest.raises(ValueError, match="cluster_arn: 'jobs' is not an ECS cluster ARN"):
         StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn="jobs", settings=AlertSettings()))
     assert monitor.recorded == []
+
+
+def test_duplicate_addresses_are_rejected_before_any_resource(monitor):
+    settings = AlertSettings(emails=("ops@example.com", "Ops@Example.com"))
+    with pytest.raises(ValueError, match=r"alerts.emails: 'Ops@Example.com' is listed twice"):
+        StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn=CLUSTER_ARN, settings=settings))
+    assert monitor.recorded == []
+
+
+@pulumi.runtime.test
+def test_cluster_arn_may_be_an_output(monitor):
+    cluster = pulumi.Output.from_input(CLUSTER_ARN)
+    alerts = StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn=cluster))
+
+    def check(_: str) -> None:
+        pattern = json.loads(one(monitor, "aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+        assert pattern["detail"]["clusterArn"] == [CLUSTER_ARN]
+        assert monitor.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+
+    return alerts.rule.arn.apply(check)

@@ -209,11 +209,16 @@ def test_message_of_a_task_that_never_started_keeps_every_line():
     assert lines[10] == "Container 1: app exit code  CannotPullContainerError"
 
 
-def test_input_paths_respect_eventbridge_limits():
+def test_rule_and_target_stay_within_eventbridge_limits():
+    # PutRule: EventPattern up to 4096 characters; InputTransformer: 100 paths, alphanumeric names,
+    # InputTemplate up to 8192 characters. Cluster names are up to 255 characters.
+    longest_cluster = "arn:aws:ecs:ap-southeast-2:123456789012:cluster/" + "x" * 255
+    assert len(json.dumps(stopped_task_event_pattern(longest_cluster, DEFAULTS))) <= 4096
     paths = stopped_task_input_paths()
     assert len(paths) <= 100
     assert all(name.isalnum() for name in paths)
-    assert len(stopped_task_input_template("x" * 200)) <= 8192
+    console = cluster_tasks_console_url("ap-southeast-2", longest_cluster)
+    assert len(stopped_task_input_template(console)) <= 8192
 
 
 def test_cluster_name_comes_from_the_arn_and_bad_arns_are_named():

@@ -14,7 +14,8 @@ EventBridge user guide ("Amazon EventBridge input transformation", including "Co
 - outside quotes it inserts the value as JSON (a string gets its quotes);
 - a path the event does not have "isn't created and won't appear in the output": empty text, in both
   places (so a template that needs valid JSON must keep optional values inside quotes);
-- `<aws.events.event.json>` is the whole event as JSON; other `<...>` text is left as it is;
+- `<aws.events.event.json>` is the whole event as JSON; the other reserved `<aws.events.*>` variables
+  (rule ARN and name, ingestion time) raise `ValueError`; other `<...>` text is left as it is;
 - a template that is a JSON object or array is sent minified; when the result is not valid JSON this raises
   `ValueError` (AWS would hand the target something it cannot parse).
 Not verified against AWS here: escaping of quotes inside string values (older guides say values are not
@@ -117,6 +118,12 @@ def apply_input_transformer(input_paths: Mapping[str, str], template: str, event
     while position < len(template):
         char = template[position]
         placeholder = _PLACEHOLDER.match(template, position) if char == "<" else None
+        if (
+            placeholder
+            and placeholder.group(1) not in values
+            and placeholder.group(1).startswith("aws.events.")
+        ):
+            raise ValueError(f"<{placeholder.group(1)}> is a reserved variable this model does not provide")
         if placeholder and placeholder.group(1) in values:
             value = values[placeholder.group(1)]
             output.append(_as_text(value) if in_string else _as_json(value))
