@@ -8,6 +8,7 @@ import pytest
 from components.scheduled_batch import ScheduledBatch, ScheduledBatchArgs
 from components.settings import BatchSettings, DataSettings, TargetRetry
 from components.task import TaskPlatform
+from tests.support import pulumi_runtime
 from tests.support.run_task import (
     deploy_and_read,
     direct_children,
@@ -37,6 +38,13 @@ SETTINGS = BatchSettings(
     concurrency=4,
     retry=TargetRetry(max_attempts=1, max_event_age_seconds=900),
 )
+
+
+@pytest.fixture
+def monitor() -> RecordingMonitor:
+    """The shared recording mock, also keeping what each component passes to `register_outputs`."""
+    return pulumi_runtime.install(stack="dev", region="us-east-1")
+
 
 OUTPUTS = (
     "bucket_name",
@@ -217,3 +225,24 @@ def test_invalid_args_fail_before_any_child(
     with pytest.raises(error, match=message):
         deploy(**overrides)
     assert monitor.recorded == []
+
+
+def test_outputs_are_registered_last_with_real_values(monitor: RecordingMonitor):
+    outputs = deploy()
+
+    registered = pulumi_runtime.registered_outputs(monitor)[monitor.by_name("batch").urn]
+    assert registered == {
+        "bucketName": outputs["bucket_name"],
+        "scheduleArn": outputs["schedule_arn"],
+        "deadLetterQueueUrl": outputs["dead_letter_queue_url"],
+        "imageUri": outputs["image_uri"],
+        "taskDefinitionArn": outputs["task_definition_arn"],
+    }
+    assert all(isinstance(value, str) and value for value in registered.values())
+
+
+def test_settings_and_data_default_to_the_documented_values():
+    defaults = ScheduledBatchArgs(platform=PLATFORM, alarm_topic_arn=TOPIC)
+
+    assert defaults.settings == BatchSettings()
+    assert defaults.data == DataSettings()

@@ -9,6 +9,7 @@ import pytest
 from components.settings import DataSettings, FargateSize, TargetRetry, UploadSettings
 from components.task import TaskPlatform
 from components.upload_processing import UploadProcessing, UploadProcessingArgs
+from tests.support import pulumi_runtime
 from tests.support.eventbridge import apply_input_transformer, matches
 from tests.support.run_task import (
     deploy_and_read,
@@ -47,6 +48,12 @@ def args(**overrides: Any) -> UploadProcessingArgs:
     }
     values.update(overrides)
     return UploadProcessingArgs(**values)
+
+
+@pytest.fixture
+def monitor() -> RecordingMonitor:
+    """The shared recording mock, also keeping what each component passes to `register_outputs`."""
+    return pulumi_runtime.install(stack="dev", region="us-east-1")
 
 
 OUTPUTS = (
@@ -297,3 +304,27 @@ def test_invalid_args_fail_before_any_child(
     with pytest.raises(error, match=message):
         pulumi_mocks.run(lambda: UploadProcessing("upload", args(**overrides)))
     assert monitor.recorded == []
+
+
+def test_outputs_are_registered_last_with_real_values(monitor: RecordingMonitor):
+    outputs = deploy()
+
+    registered = pulumi_runtime.registered_outputs(monitor)[monitor.by_name("upload").urn]
+    assert registered == {
+        "bucketName": outputs["bucket_name"],
+        "bucketArn": outputs["bucket_arn"],
+        "tableName": outputs["table_name"],
+        "tableArn": outputs["table_arn"],
+        "ruleArn": outputs["rule_arn"],
+        "deadLetterQueueUrl": outputs["dead_letter_queue_url"],
+        "imageUri": outputs["image_uri"],
+        "taskDefinitionArn": outputs["task_definition_arn"],
+    }
+    assert all(isinstance(value, str) and value for value in registered.values())
+
+
+def test_settings_and_data_default_to_the_documented_values():
+    defaults = UploadProcessingArgs(platform=PLATFORM, alarm_topic_arn=TOPIC)
+
+    assert defaults.settings == UploadSettings()
+    assert defaults.data == DataSettings()
