@@ -171,6 +171,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "groupName": group,
                 "arn": self.arn("scheduler", f"schedule/{group}/{schedule}"),
             }
+        if typ == "aws:scheduler/scheduleGroup:ScheduleGroup":
+            group = physical_name(name, inputs, "name")
+            return group, {"name": group, "arn": self.arn("scheduler", f"schedule-group/{group}")}
         if typ == "aws:ec2/securityGroup:SecurityGroup":
             group_id = "sg-0" + _suffix(name) * 2
             return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": acct}
