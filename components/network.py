@@ -108,19 +108,8 @@ class TaskNetwork(pulumi.ComponentResource):
         private_subnets: list[aws.ec2.Subnet] = []
         private_route_tables: list[aws.ec2.RouteTable] = []
         for index, cidr in enumerate(private_cidrs):
-            subnet = aws.ec2.Subnet(
-                f"{name}-private-{index}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zones[index],
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-private-{index}"},
-                opts=child,
-            )
             table = aws.ec2.RouteTable(f"{name}-private-{index}", vpc_id=vpc.id, opts=child)
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{index}", subnet_id=subnet.id, route_table_id=table.id, opts=child
-            )
+            subnet = self._subnet(f"{name}-private-{index}", vpc, cidr, zones[index], table)
             private_subnets.append(subnet)
             private_route_tables.append(table)
         self.subnet_ids = pulumi.Output.all(*[subnet.id for subnet in private_subnets])
@@ -130,6 +119,29 @@ class TaskNetwork(pulumi.ComponentResource):
             self.security_group_id = self._task_security_group([https_egress(cidr_blocks=["0.0.0.0/0"])]).id
             return
         self._create_endpoints(vpc, settings, private_subnets, private_route_tables)
+
+    def _subnet(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        cidr: str,
+        zone: pulumi.Input[str],
+        route_table: aws.ec2.RouteTable,
+    ) -> aws.ec2.Subnet:
+        # No subnet hands out public IPs: NAT gateways get Elastic IPs, tasks get none.
+        subnet = aws.ec2.Subnet(
+            name,
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            map_public_ip_on_launch=False,
+            tags={"Name": name},
+            opts=self._child,
+        )
+        aws.ec2.RouteTableAssociation(
+            name, subnet_id=subnet.id, route_table_id=route_table.id, opts=self._child
+        )
+        return subnet
 
     def _create_endpoints(
         self,
@@ -196,18 +208,7 @@ class TaskNetwork(pulumi.ComponentResource):
             opts=child,
         )
         for index, (cidr, private_table) in enumerate(zip(public_cidrs, private_route_tables, strict=True)):
-            subnet = aws.ec2.Subnet(
-                f"{name}-public-{index}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zones[index],
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{index}"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{index}", subnet_id=subnet.id, route_table_id=public_table.id, opts=child
-            )
+            subnet = self._subnet(f"{name}-public-{index}", vpc, cidr, zones[index], public_table)
             address = aws.ec2.Eip(f"{name}-nat-{index}", domain="vpc", opts=child)
             nat = aws.ec2.NatGateway(
                 f"{name}-nat-{index}", subnet_id=subnet.id, allocation_id=address.id, opts=child

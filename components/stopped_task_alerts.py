@@ -42,14 +42,9 @@ class StoppedTaskAlertsArgs:
 
 def validate_args(args: StoppedTaskAlertsArgs) -> None:
     """Reject what would fail half-way through a deployment, naming the input."""
+    # AlertSettings validates the addresses (format, duplicates) itself.
     if isinstance(args.cluster_arn, str):
         cluster_name_from_arn(args.cluster_arn)
-    seen: set[str] = set()
-    for email in args.settings.emails:
-        key = email.strip().lower()
-        if key in seen:
-            raise ValueError(f"alerts.emails: {email!r} is listed twice; each address gets one subscription")
-        seen.add(key)
 
 
 def subscription_name(component: str, email: str) -> str:

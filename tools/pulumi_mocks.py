@@ -28,6 +28,7 @@ class RecordedResource:
     """One registration as the engine saw it: camelCase inputs, the mock's outputs, the resource graph."""
 
     urn: str
+    id: str
     type: str
     name: str
     custom: bool
@@ -171,6 +172,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "groupName": group,
                 "arn": self.arn("scheduler", f"schedule/{group}/{schedule}"),
             }
+        if typ == "aws:scheduler/scheduleGroup:ScheduleGroup":
+            group = physical_name(name, inputs, "name")
+            return group, {"name": group, "arn": self.arn("scheduler", f"schedule-group/{group}")}
         if typ == "aws:ec2/securityGroup:SecurityGroup":
             group_id = "sg-0" + _suffix(name) * 2
             return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": acct}
@@ -182,7 +186,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return subnet_id, {"arn": self.arn("ec2", f"subnet/{subnet_id}")}
         if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             endpoint_id = "vpce-0" + _suffix(name) * 2
-            return endpoint_id, {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
+            endpoint = {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
+            if inputs.get("vpcEndpointType") == "Gateway":
+                endpoint["prefixListId"] = "pl-0" + _suffix(name)
+            return endpoint_id, endpoint
         if typ == "aws:ecr/repository:Repository":
             repo = physical_name(name, inputs, "name")
             return repo, {
@@ -268,7 +275,10 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
+        self.recording_mocks = mocks
         self.recorded: list[RecordedResource] = []
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+        """Component URN -> what its `register_outputs` call registered (the stock monitor drops it)."""
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -279,6 +289,7 @@ class RecordingMonitor(MockMonitor):
         self.recorded.append(
             RecordedResource(
                 urn=response.urn,
+                id=response.id,
                 type=request.type,
                 name=request.name,
                 custom=bool(request.custom),
@@ -296,6 +307,10 @@ class RecordingMonitor(MockMonitor):
             )
         )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.registered_outputs[request.urn] = pulumi.runtime.rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def of_type(self, typ: str) -> list[RecordedResource]:
         return [resource for resource in self.recorded if resource.type == typ]

@@ -6,12 +6,9 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from components.alarms import dead_letter_queue_alarm, failed_invocations_alarm, schedule_failures_alarm
 from components.dead_letter import dead_letter_queue, event_target_dead_letter_queue
-from tests.support import pulumi_runtime
 from tools import pulumi_mocks
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alerts-topic"
@@ -39,12 +36,9 @@ class Pattern(pulumi.ComponentResource):
 
 @pytest.fixture
 def recorded() -> pulumi_mocks.RecordingMonitor:
-    monitor = pulumi_runtime.install(stack="dev")
+    monitor = pulumi_mocks.install(stack="dev")
 
-    def program() -> None:
-        Pattern("uploads")
-
-    _sync_await(run_pulumi_func(program))
+    pulumi_mocks.run(lambda: Pattern("uploads"))
     return monitor
 
 

@@ -11,7 +11,6 @@ from components.cluster import EcsCluster
 from components.queue_workers import QueueWorkers, QueueWorkersArgs, capacity_provider_strategy
 from components.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
 from components.task import TaskPlatform
-from tests.support import pulumi_runtime
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 
@@ -32,12 +31,6 @@ SETTINGS = QueueSettings(
     on_demand_base=0,
     stop_timeout_seconds=90,
 )
-
-
-@pytest.fixture
-def monitor() -> RecordingMonitor:
-    """The recording mock, also keeping what each component registers as its outputs."""
-    return pulumi_runtime.install(stack="dev", region="us-east-1")
 
 
 def args(**overrides: Any) -> QueueWorkersArgs:
@@ -489,7 +482,7 @@ def test_outputs(monitor: RecordingMonitor):
         "task_definition_arn": monitor.by_name("jobs-task-definition").outputs["arn"],
     }
     assert seen == expected
-    registered = pulumi_runtime.registered_outputs(monitor)[monitor.by_name("jobs").urn]
+    registered = monitor.registered_outputs[monitor.by_name("jobs").urn]
     camel = {
         "".join(p.title() if i else p for i, p in enumerate(k.split("_"))): v for k, v in expected.items()
     }

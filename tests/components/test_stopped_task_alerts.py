@@ -6,12 +6,9 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import AlertSettings
 from components.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs, subscription_name
-from tests.support import pulumi_runtime
 from tests.support.eventbridge import apply_input_transformer, matches, text_lines
 from tools import pulumi_mocks
 
@@ -24,7 +21,7 @@ SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "ecs-task-stopped.json
 
 @pytest.fixture
 def monitor() -> pulumi_mocks.RecordingMonitor:
-    return pulumi_runtime.install(stack="dev", region=REGION)
+    return pulumi_mocks.install(stack="dev", region=REGION)
 
 
 def build() -> StoppedTaskAlerts:
@@ -36,10 +33,7 @@ def build() -> StoppedTaskAlerts:
 def deployed(monitor: pulumi_mocks.RecordingMonitor) -> pulumi_mocks.RecordingMonitor:
     """Runs a program with the component to the end, so every registration is recorded and resolved."""
 
-    def program() -> None:
-        build()
-
-    _sync_await(run_pulumi_func(program))
+    pulumi_mocks.run(build)
     return monitor
 
 
@@ -99,7 +93,7 @@ def test_outputs_are_the_topic_key_and_rule(monitor):
 
 def test_register_outputs_carries_the_real_outputs(deployed):
     component = deployed.by_name("alerts")
-    assert pulumi_runtime.registered_outputs(deployed)[component.urn] == {
+    assert deployed.registered_outputs[component.urn] == {
         "topicArn": one(deployed, "aws:sns/topic:Topic").outputs["arn"],
         "keyArn": one(deployed, "aws:kms/key:Key").outputs["arn"],
         "ruleArn": one(deployed, "aws:cloudwatch/eventRule:EventRule").outputs["arn"],
@@ -340,9 +334,13 @@ def test_bad_cluster_arn_is_rejected_before_any_resource(monitor):
 
 
 def test_duplicate_addresses_are_rejected_before_any_resource(monitor):
-    settings = AlertSettings(emails=("ops@example.com", "Ops@Example.com"))
-    with pytest.raises(ValueError, match=r"alerts.emails: 'Ops@Example.com' is listed twice"):
-        StoppedTaskAlerts("alerts", StoppedTaskAlertsArgs(cluster_arn=CLUSTER_ARN, settings=settings))
+    with pytest.raises(ValueError, match=r'emails\[1\]: "Ops@Example.com" is listed twice'):
+        StoppedTaskAlerts(
+            "alerts",
+            StoppedTaskAlertsArgs(
+                cluster_arn=CLUSTER_ARN, settings=AlertSettings(emails=("ops@example.com", "Ops@Example.com"))
+            ),
+        )
     assert monitor.recorded == []
 
 

@@ -3,7 +3,6 @@
 import json
 from typing import Any
 
-import pulumi
 import pytest
 
 from components import grants
@@ -40,82 +39,72 @@ def build(name: str = "upload", **overrides) -> WorkerTask:
     return WorkerTask(name, WorkerTaskArgs(**args))
 
 
-@pulumi.runtime.test
 def test_task_definition(monitor: RecordingMonitor):
-    task = build()
+    pulumi_mocks.run(lambda: build())
 
-    def check(_: list) -> None:
-        definition = monitor.by_name("upload-definition").inputs
-        assert definition["family"] == "ecs-event-patterns-dev-upload"
-        assert definition["requiresCompatibilities"] == ["FARGATE"]
-        assert definition["networkMode"] == "awsvpc"
-        assert (definition["cpu"], definition["memory"]) == ("512", "2048")
-        assert definition["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "ARM64"}
-        assert definition["volumes"] == [{"name": "tmp"}]
-        assert definition["taskRoleArn"] == monitor.by_name("upload-task-role").outputs["arn"]
-        assert definition["executionRoleArn"] == monitor.by_name("upload-execution-role").outputs["arn"]
-        assert definition["taskRoleArn"] != definition["executionRoleArn"]
-        # The task role's policy exists before any task can start with the role.
-        assert monitor.by_name("upload-task-policy").urn in monitor.by_name("upload-definition").dependencies
+    definition = monitor.by_name("upload-definition").inputs
+    assert definition["family"] == "ecs-event-patterns-dev-upload"
+    assert definition["requiresCompatibilities"] == ["FARGATE"]
+    assert definition["networkMode"] == "awsvpc"
+    assert (definition["cpu"], definition["memory"]) == ("512", "2048")
+    assert definition["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "ARM64"}
+    assert definition["volumes"] == [{"name": "tmp"}]
+    assert definition["taskRoleArn"] == monitor.by_name("upload-task-role").outputs["arn"]
+    assert definition["executionRoleArn"] == monitor.by_name("upload-execution-role").outputs["arn"]
+    assert definition["taskRoleArn"] != definition["executionRoleArn"]
+    # The task role's policy exists before any task can start with the role.
+    assert monitor.by_name("upload-task-policy").urn in monitor.by_name("upload-definition").dependencies
 
-        [container] = json.loads(definition["containerDefinitions"])
-        log_group = monitor.by_name("upload-logs").outputs["name"]
-        image_uri = monitor.by_name("upload-image-image").outputs["imageUri"]
-        assert container == {
-            "name": "ingest",
-            "image": image_uri,
-            "essential": True,
-            "user": "10001:10001",
-            "readonlyRootFilesystem": True,
-            "privileged": False,
-            "stopTimeout": 45,
-            "environment": [
-                {"name": "LOG_LEVEL", "value": "INFO"},
-                {"name": "RESULTS_TABLE", "value": "results"},
-            ],
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group,
-                    "awslogs-region": "us-east-1",
-                    "awslogs-stream-prefix": "ingest",
-                    "mode": "non-blocking",
-                    "max-buffer-size": "25m",
-                },
+    [container] = json.loads(definition["containerDefinitions"])
+    log_group = monitor.by_name("upload-logs").outputs["name"]
+    image_uri = monitor.by_name("upload-image-image").outputs["imageUri"]
+    assert container == {
+        "name": "ingest",
+        "image": image_uri,
+        "essential": True,
+        "user": "10001:10001",
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "stopTimeout": 45,
+        "environment": [
+            {"name": "LOG_LEVEL", "value": "INFO"},
+            {"name": "RESULTS_TABLE", "value": "results"},
+        ],
+        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": "ingest",
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
             },
-        }
-        assert "@sha256:" in image_uri
+        },
+    }
+    assert "@sha256:" in image_uri
 
-    return pulumi.Output.all(task.task_definition.arn, task.task_role.arn).apply(check)
 
-
-@pulumi.runtime.test
 def test_roles_trust_only_ecs_tasks_of_this_account(monitor: RecordingMonitor):
-    task = build()
+    pulumi_mocks.run(lambda: build())
 
-    def check(_: list) -> None:
-        for role in ("upload-task-role", "upload-execution-role"):
-            trust = json.loads(monitor.by_name(role).inputs["assumeRolePolicy"])
-            assert trust == {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": "123456789012"},
-                            "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"},
-                        },
-                    }
-                ],
-            }
-        assert not any(
-            r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment" for r in monitor.recorded
-        )
-
-    return pulumi.Output.all(task.task_role.arn, task.execution_role.arn).apply(check)
+    for role in ("upload-task-role", "upload-execution-role"):
+        trust = json.loads(monitor.by_name(role).inputs["assumeRolePolicy"])
+        assert trust == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": "123456789012"},
+                        "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"},
+                    },
+                }
+            ],
+        }
+    assert not any(r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment" for r in monitor.recorded)
 
 
 def test_role_policies_are_exact(monitor: RecordingMonitor):
@@ -176,34 +165,30 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
     assert monitor.by_name("upload-logs").inputs["retentionInDays"] == 90
 
 
-@pulumi.runtime.test
 def test_image_repository_and_build(monitor: RecordingMonitor):
-    task = build(platform=platform(CpuArchitecture.X86_64))
+    pulumi_mocks.run(lambda: build(platform=platform(CpuArchitecture.X86_64)))
 
-    def check(_: str) -> None:
-        repository = monitor.by_name("upload-image-repository")
-        assert repository.type == "awsx:ecr:Repository"
-        assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
-        assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
-        assert repository.inputs["lifecyclePolicy"] == {
-            "rules": [
-                {
-                    "tagStatus": "untagged",
-                    "maximumAgeLimit": 1,
-                    "description": "Untagged layers left by interrupted pushes",
-                },
-                {"tagStatus": "any", "maximumNumberOfImages": 20, "description": "Keep the newest 20 images"},
-            ]
-        }
-        image = monitor.by_name("upload-image-image")
-        assert image.type == "awsx:ecr:Image"
-        assert image.inputs["repositoryUrl"] == repository.outputs["url"]
-        assert image.inputs["context"] == "./services"
-        assert image.inputs["dockerfile"] == "./services/Dockerfile"
-        assert image.inputs["target"] == "ingest"
-        assert image.inputs["platform"] == "linux/amd64"
-
-    return task.task_definition.arn.apply(check)
+    repository = monitor.by_name("upload-image-repository")
+    assert repository.type == "awsx:ecr:Repository"
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["lifecyclePolicy"] == {
+        "rules": [
+            {
+                "tagStatus": "untagged",
+                "maximumAgeLimit": 1,
+                "description": "Untagged layers left by interrupted pushes",
+            },
+            {"tagStatus": "any", "maximumNumberOfImages": 20, "description": "Keep the newest 20 images"},
+        ]
+    }
+    image = monitor.by_name("upload-image-image")
+    assert image.type == "awsx:ecr:Image"
+    assert image.inputs["repositoryUrl"] == repository.outputs["url"]
+    assert image.inputs["context"] == "./services"
+    assert image.inputs["dockerfile"] == "./services/Dockerfile"
+    assert image.inputs["target"] == "ingest"
+    assert image.inputs["platform"] == "linux/amd64"
 
 
 def test_invalid_inputs_fail_before_any_child(monitor: RecordingMonitor):

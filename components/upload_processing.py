@@ -1,0 +1,189 @@
+"""Pattern 1, upload processing: S3 upload -> EventBridge rule -> one Fargate task per object -> DynamoDB.
+
+The bucket sends its events to the default bus; a rule picks `Object Created` events of this bucket under
+the key prefix with an allowed suffix and starts the `ingest` worker with the object's details as container
+environment. Failed starts are retried, then kept in a dead-letter queue; both failures raise alarms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import alarms, grants, trust
+from components.component_args import check_pattern_args
+from components.dead_letter import event_target_dead_letter_queue
+from components.object_created_events import (
+    object_created_pattern,
+    object_key_filters,
+    run_task_overrides_transformer,
+)
+from components.run_task_target import fargate_placement, retry_policy, run_task_role
+from components.secure_bucket import SecureBucket, SecureBucketArgs
+from components.settings import DataSettings, UploadSettings
+from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+
+WORKER = "ingest"
+"""services/Dockerfile target and container name; the input transformer overrides this container."""
+
+RESULTS_TABLE_VARIABLE = "RESULTS_TABLE"
+"""Contract with services.ingest: the table its result items go to."""
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+"""Key schema of the results table, both strings (services.ingest.results writes them)."""
+
+RESULT_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+"""What the ingest worker does to its table: read the recorded sequencer, write a result conditionally."""
+
+
+def ingest_task_statements(
+    bucket_arn: pulumi.Input[str], key_prefix: str, table_arn: pulumi.Input[str]
+) -> list[grants.Statement]:
+    """Everything the ingest worker may do: read uploaded objects (named versions too), write results."""
+    return [
+        *grants.read_objects(bucket_arn, key_prefix, versions=True),
+        *grants.table_items(table_arn, RESULT_ITEM_ACTIONS),
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadProcessingArgs:
+    settings: UploadSettings = field(default_factory=UploadSettings)
+    """Key filter, task size, retry policy and stop timeout. Default: `UploadSettings()` (incoming/*.csv,
+    incoming/*.jsonl; 0.25 vCPU, 512 MiB; 3 retries within an hour)."""
+    platform: TaskPlatform
+    """Cluster, subnets and security groups the tasks run in."""
+    data: DataSettings = field(default_factory=DataSettings)
+    """Deletion protection, PITR and retention of the bucket and table. `DataSettings()` is dev: all off."""
+    alarm_topic_arn: pulumi.Input[str]
+    """SNS topic that receives the FailedInvocations and dead-letter alarms."""
+
+
+def _check(name: str, args: UploadProcessingArgs) -> None:
+    component = f"UploadProcessing {name}"
+    check_pattern_args(component, args, args.settings, UploadSettings)
+    try:
+        object_key_filters(args.settings.key_prefix, args.settings.key_suffixes)
+    except ValueError as error:
+        raise ValueError(f"{component}: key_prefix/key_suffixes: {error}") from None
+
+
+class UploadProcessing(pulumi.ComponentResource):
+    """Bucket, results table, ingest worker task, the rule that starts it per upload, and its alarms."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    table_name: pulumi.Output[str]
+    table_arn: pulumi.Output[str]
+    rule_arn: pulumi.Output[str]
+    dead_letter_queue_url: pulumi.Output[str]
+    image_uri: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: UploadProcessingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _check(name, args)
+        super().__init__("ecs-event-patterns:index:UploadProcessing", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        bucket = SecureBucket(
+            f"{name}-uploads",
+            SecureBucketArgs(eventbridge_notifications=True, retain_on_delete=args.data.retain_on_delete),
+            opts=child,
+        )
+        table = self._results_table(name, args.data)
+        task = WorkerTask(
+            f"{name}-{WORKER}",
+            WorkerTaskArgs(
+                worker=WORKER,
+                platform=args.platform,
+                size=settings.size,
+                stop_timeout_seconds=settings.stop_timeout_seconds,
+                environment={RESULTS_TABLE_VARIABLE: table.name},
+                task_role_statements=ingest_task_statements(bucket.arn, settings.key_prefix, table.arn),
+            ),
+            opts=child,
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-object-created",
+            description="S3 Object Created in the upload bucket, under the key filter: start one ingest task",
+            event_pattern=object_created_pattern(
+                bucket.bucket_name, settings.key_prefix, settings.key_suffixes
+            ),
+            state="ENABLED",
+            opts=child,
+        )
+        dead_letters = event_target_dead_letter_queue(
+            f"{name}-dead-letters", source_arn=rule.arn, parent=self
+        )
+        events_role = run_task_role(
+            f"{name}-events-role",
+            service=trust.EVENTBRIDGE,
+            source_arn=rule.arn,
+            task=task,
+            cluster_arn=args.platform.cluster_arn,
+            parent=self,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-run-{WORKER}",
+            rule=rule.name,
+            arn=args.platform.cluster_arn,
+            role_arn=events_role.role.arn,
+            ecs_target=aws.cloudwatch.EventTargetEcsTargetArgs(**fargate_placement(args.platform, task)),
+            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                **run_task_overrides_transformer(task.container_name)
+            ),
+            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(**retry_policy(settings.retry)),
+            dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dead_letters.arn),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[events_role.policy]),
+        )
+        alarms.failed_invocations_alarm(
+            f"{name}-failed-invocations", rule_name=rule.name, topic_arn=args.alarm_topic_arn, parent=self
+        )
+        alarms.dead_letter_queue_alarm(
+            f"{name}-dead-letters-waiting",
+            queue_name=dead_letters.name,
+            topic_arn=args.alarm_topic_arn,
+            parent=self,
+        )
+
+        self.bucket_name = bucket.bucket_name
+        self.bucket_arn = bucket.arn
+        self.table_name = table.name
+        self.table_arn = table.arn
+        self.rule_arn = rule.arn
+        self.dead_letter_queue_url = dead_letters.url
+        self.image_uri = task.image.image_uri
+        self.task_definition_arn = task.task_definition.arn
+        self.register_outputs(
+            {
+                "bucketName": self.bucket_name,
+                "bucketArn": self.bucket_arn,
+                "tableName": self.table_name,
+                "tableArn": self.table_arn,
+                "ruleArn": self.rule_arn,
+                "deadLetterQueueUrl": self.dead_letter_queue_url,
+                "imageUri": self.image_uri,
+                "taskDefinitionArn": self.task_definition_arn,
+            }
+        )
+
+    def _results_table(self, name: str, data: DataSettings) -> aws.dynamodb.Table:
+        return aws.dynamodb.Table(
+            f"{name}-results",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=PARTITION_KEY,
+            range_key=SORT_KEY,
+            attributes=[{"name": PARTITION_KEY, "type": "S"}, {"name": SORT_KEY, "type": "S"}],
+            # The AWS-managed key (aws/dynamodb) instead of the default AWS-owned one: key use shows in
+            # CloudTrail, and callers need no KMS permissions of their own.
+            server_side_encryption={"enabled": True},
+            point_in_time_recovery={"enabled": data.point_in_time_recovery},
+            deletion_protection_enabled=data.deletion_protection,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=data.retain_on_delete),
+        )

@@ -1,0 +1,115 @@
+"""TaskNetwork: no ingress anywhere, HTTPS egress only, and the right subnets per mode."""
+
+import pytest
+
+from components.network import INTERFACE_ENDPOINTS, TaskNetwork, subnet_cidrs
+from components.settings import Egress, NetworkMode, NetworkSettings
+from tools import pulumi_mocks
+from tools.pulumi_mocks import RecordingMonitor
+
+HTTPS_ANYWHERE = {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
+
+
+def build(settings: NetworkSettings) -> dict:
+    outputs: dict = {}
+
+    def program() -> None:
+        network = TaskNetwork("net", settings)
+        network.subnet_ids.apply(lambda ids: outputs.update(subnets=ids))
+        network.security_group_id.apply(lambda sg: outputs.update(security_group=sg))
+
+    pulumi_mocks.run(program)
+    return outputs
+
+
+@pytest.mark.parametrize(
+    ("vpc_cidr", "az_count", "private", "public"),
+    [
+        ("10.0.0.0/16", 2, ["10.0.0.0/18", "10.0.64.0/18"], ["10.0.128.0/18", "10.0.192.0/18"]),
+        (
+            "10.1.0.0/20",
+            3,
+            ["10.1.0.0/23", "10.1.2.0/23", "10.1.4.0/23"],
+            ["10.1.6.0/23", "10.1.8.0/23", "10.1.10.0/23"],
+        ),
+    ],
+)
+def test_subnet_cidrs_do_not_overlap(vpc_cidr, az_count, private, public):
+    assert subnet_cidrs(vpc_cidr, az_count) == (private, public)
+
+
+def test_default_vpc(monitor: RecordingMonitor):
+    outputs = build(NetworkSettings(mode=NetworkMode.DEFAULT_VPC))
+
+    assert outputs["subnets"] == [f"subnet-0default00000000{i}" for i in range(3)]
+    [subnets_call] = [
+        call for call in monitor.recording_mocks.calls if call.token == "aws:ec2/getSubnets:getSubnets"
+    ]
+    assert subnets_call.args["filters"] == [
+        {"name": "vpc-id", "values": ["vpc-0default0000000"]},
+        {"name": "default-for-az", "values": ["true"]},
+    ]
+    [group] = monitor.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert outputs["security_group"] == group.id
+    assert group.inputs["vpcId"] == "vpc-0default0000000"
+    assert group.inputs["ingress"] == []
+    assert group.inputs["egress"] == [HTTPS_ANYWHERE]
+    assert not monitor.of_type("aws:ec2/vpc:Vpc")
+
+
+def test_isolated_vpc_with_endpoints(monitor: RecordingMonitor):
+    outputs = build(NetworkSettings(mode=NetworkMode.ISOLATED_VPC, vpc_cidr="10.20.0.0/16", az_count=3))
+
+    [vpc] = monitor.of_type("aws:ec2/vpc:Vpc")
+    assert vpc.inputs["cidrBlock"] == "10.20.0.0/16"
+    assert vpc.inputs["enableDnsHostnames"]
+    assert vpc.inputs["enableDnsSupport"]
+    subnets = sorted(monitor.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
+    assert [s.inputs["availabilityZone"] for s in subnets] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
+    assert len(outputs["subnets"]) == 3
+    assert not monitor.of_type("aws:ec2/internetGateway:InternetGateway")
+    assert not monitor.of_type("aws:ec2/natGateway:NatGateway")
+
+    endpoints = {e.name: e.inputs for e in monitor.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert endpoints["net-s3"]["serviceName"] == "com.amazonaws.us-east-1.s3"
+    assert endpoints["net-s3"]["vpcEndpointType"] == "Gateway"
+    assert len(endpoints["net-dynamodb"]["routeTableIds"]) == 3
+    for service in INTERFACE_ENDPOINTS:
+        endpoint = endpoints[f"net-{service.replace('.', '-')}"]
+        assert endpoint["serviceName"] == f"com.amazonaws.us-east-1.{service}"
+        assert endpoint["vpcEndpointType"] == "Interface"
+        assert endpoint["privateDnsEnabled"] is True
+        assert len(endpoint["subnetIds"]) == 3
+
+    tasks = monitor.by_name("net-tasks").inputs
+    assert tasks["ingress"] == []
+    assert tasks["egress"][0] == {
+        "protocol": "tcp",
+        "fromPort": 443,
+        "toPort": 443,
+        "cidrBlocks": ["10.20.0.0/16"],
+    }
+    assert tasks["egress"][1]["fromPort"] == 443
+    gateway_prefix_lists = [
+        monitor.by_name(f"net-{service}").outputs["prefixListId"] for service in ("s3", "dynamodb")
+    ]
+    assert tasks["egress"][1]["prefixListIds"] == gateway_prefix_lists
+    assert all(prefix_list.startswith("pl-") for prefix_list in gateway_prefix_lists)
+    endpoints_group = monitor.by_name("net-endpoints").inputs
+    [ingress] = endpoints_group["ingress"]
+    assert ingress["securityGroups"] == [outputs["security_group"]]
+    assert (ingress["fromPort"], ingress["toPort"]) == (443, 443)
+    assert endpoints_group["egress"] == []
+
+
+def test_isolated_vpc_with_nat(monitor: RecordingMonitor):
+    build(NetworkSettings(mode=NetworkMode.ISOLATED_VPC, egress=Egress.NAT, az_count=2))
+
+    assert len(monitor.of_type("aws:ec2/natGateway:NatGateway")) == 2
+    assert len(monitor.of_type("aws:ec2/subnet:Subnet")) == 4
+    routes = monitor.of_type("aws:ec2/route:Route")
+    assert {r.inputs["destinationCidrBlock"] for r in routes} == {"0.0.0.0/0"}
+    assert not monitor.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert monitor.by_name("net-tasks").inputs["egress"] == [HTTPS_ANYWHERE]
+    assert all(resource.name.startswith("net") for resource in monitor.recorded)
