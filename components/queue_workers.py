@@ -7,7 +7,6 @@ Producers put a JSON message naming an object under `INPUT_PREFIX` of the data b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ import pulumi_aws as aws
 
 from components import alarms, grants, queue_scaling
 from components.cluster import FARGATE, FARGATE_SPOT
+from components.component_args import check_pattern_args
 from components.dead_letter import dead_letter_queue
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.settings import DataSettings, QueueSettings
@@ -31,25 +31,24 @@ OUTPUT_PREFIX = "output/"
 RECEIVE_WAIT_SECONDS = 20
 """Long polling: the most SQS allows; fewer empty receives, and messages reach an idle worker at once."""
 
-_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QueueWorkersArgs:
-    settings: QueueSettings
-    """Queue, task size, scaling bounds and Spot use (`queue.*` of the stack config)."""
+    settings: QueueSettings = field(default_factory=QueueSettings)
+    """Queue, task size, scaling bounds and Spot use. Default: `QueueSettings()` (0 to 10 tasks of 0.25 vCPU
+    and 512 MiB, 100 visible messages per task, 4 jobs at once per task, 5 receives before the dead-letter
+    queue, 300 s visibility, 4 days retention, all on Spot)."""
     platform: TaskPlatform
     """Cluster, subnets and security groups the service's tasks run in."""
     cluster_name: pulumi.Input[str]
     """Name of the cluster `platform.cluster_arn` points at (`EcsCluster.cluster_name`): the scalable
     target's resource id and the dimension of its Container Insights metrics. The service also waits for
     it, and `EcsCluster.cluster_name` resolves only once the Fargate capacity providers are attached."""
-    alarm_topic_arn: pulumi.Input[str]
-    """SNS topic told when a message reaches the dead-letter queue."""
     data: DataSettings = field(default_factory=DataSettings)
-    """Only `retain_on_delete` applies: keep the data bucket when the stack is destroyed. Default: don't."""
-    force_delete_images: bool = False
-    """Let `pulumi destroy` delete the worker's image repository with its images (dev)."""
+    """Only `retain_on_delete` applies: keep the data bucket when the stack is destroyed. `DataSettings()`
+    is dev: the bucket goes with the stack."""
+    alarm_topic_arn: pulumi.Input[str]
+    """SNS topic that receives the dead-letter alarm."""
 
 
 def worker_environment(
@@ -119,24 +118,23 @@ def service_resource_id(
 
 
 def validate(name: str, args: QueueWorkersArgs) -> None:
-    """What only this component can check; QueueSettings checks its own fields and their relations."""
-    problems = []
+    """The checks every pattern makes, then what only this one can: the cluster's name matches its ARN.
+    QueueSettings checks its own fields and their relations (visibility timeout, min/max tasks)."""
+    component = f"QueueWorkers {name}"
+    check_pattern_args(component, args, args.settings, QueueSettings)
     cluster_name, cluster_arn = args.cluster_name, args.platform.cluster_arn
     if isinstance(cluster_name, str) and not cluster_name:
-        problems.append("cluster_name is empty; the scaling target and its metrics need the cluster's name")
-    elif (
+        raise ValueError(f"{component}: cluster_name is empty; the scaling target and its metrics need it")
+    if (
         isinstance(cluster_name, str)
         and isinstance(cluster_arn, str)
         and not cluster_arn.endswith(f":cluster/{cluster_name}")
     ):
         # Else the service would run in one cluster and scale on the metrics of another.
-        problems.append(
-            f"cluster_name {cluster_name!r} is not the cluster of platform.cluster_arn {cluster_arn!r}"
+        raise ValueError(
+            f"{component}: cluster_name {cluster_name!r} is not the cluster of platform.cluster_arn "
+            f"{cluster_arn!r}"
         )
-    if isinstance(args.alarm_topic_arn, str) and not _SNS_TOPIC_ARN.match(args.alarm_topic_arn):
-        problems.append(f"alarm_topic_arn {args.alarm_topic_arn!r} is not an SNS topic ARN")
-    if problems:
-        raise ValueError(f"QueueWorkers {name}: " + "; ".join(problems))
 
 
 class QueueWorkers(pulumi.ComponentResource):
@@ -179,14 +177,14 @@ class QueueWorkers(pulumi.ComponentResource):
             opts=child,
         )
         alarms.dead_letter_queue_alarm(
-            f"{name}-dead-letters-alarm",
+            f"{name}-dead-letters-waiting",
             queue_name=dead_letters.name,
             topic_arn=args.alarm_topic_arn,
             parent=self,
         )
 
         task = WorkerTask(
-            f"{name}-task",
+            f"{name}-{WORKER}",
             WorkerTaskArgs(
                 worker=WORKER,
                 platform=args.platform,
@@ -198,7 +196,6 @@ class QueueWorkers(pulumi.ComponentResource):
                 task_role_statements=worker_statements(
                     queue_arn=queue.arn, bucket_arn=bucket.arn, cluster_arn=args.platform.cluster_arn
                 ),
-                force_delete_images=args.force_delete_images,
             ),
             opts=child,
         )

@@ -103,8 +103,8 @@ def test_task_role_may_do_exactly_what_the_worker_needs(monitor: RecordingMonito
 
     queue_arn = monitor.by_name("jobs-queue").outputs["arn"]
     bucket_arn = monitor.by_name("jobs-data-bucket").outputs["arn"]
-    policy = monitor.by_name("jobs-task-task-policy").inputs
-    assert policy["role"] == monitor.by_name("jobs-task-task-role").outputs["name"]
+    policy = monitor.by_name("jobs-worker-task-policy").inputs
+    assert policy["role"] == monitor.by_name("jobs-worker-task-role").outputs["name"]
     assert json.loads(policy["policy"])["Statement"] == [
         {
             "Effect": "Allow",
@@ -133,14 +133,14 @@ def test_task_role_may_do_exactly_what_the_worker_needs(monitor: RecordingMonito
     task_role = policy["role"]
     assert [
         r.name for r in monitor.of_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == task_role
-    ] == ["jobs-task-task-policy"]
+    ] == ["jobs-worker-task-policy"]
     assert not monitor.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 
 
 def test_task_definition_runs_the_worker_with_its_settings(monitor: RecordingMonitor):
     build()
 
-    definition = monitor.by_name("jobs-task-definition").inputs
+    definition = monitor.by_name("jobs-worker-definition").inputs
     assert (definition["cpu"], definition["memory"]) == ("512", "1024")
     assert definition["runtimePlatform"]["cpuArchitecture"] == "ARM64"
     [container] = json.loads(definition["containerDefinitions"])
@@ -156,7 +156,7 @@ def test_task_definition_runs_the_worker_with_its_settings(monitor: RecordingMon
         "VISIBILITY_TIMEOUT_SECONDS": "360",
         "STOP_TIMEOUT_SECONDS": "90",
     }
-    assert monitor.by_name("jobs-task-image-image").inputs["target"] == "worker"
+    assert monitor.by_name("jobs-worker-image-image").inputs["target"] == "worker"
 
 
 def test_service(monitor: RecordingMonitor):
@@ -165,7 +165,7 @@ def test_service(monitor: RecordingMonitor):
     service = monitor.by_name("jobs-service")
     inputs = service.inputs
     assert inputs["cluster"] == CLUSTER_ARN
-    assert inputs["taskDefinition"] == monitor.by_name("jobs-task-definition").outputs["arn"]
+    assert inputs["taskDefinition"] == monitor.by_name("jobs-worker-definition").outputs["arn"]
     assert inputs["desiredCount"] == 0
     assert service.ignore_changes == ("desiredCount",)
     assert inputs["capacityProviderStrategies"] == [
@@ -402,7 +402,7 @@ def test_without_scale_to_zero_target_tracking_alone_scales(monitor: RecordingMo
     assert monitor.by_name("jobs-service").inputs["desiredCount"] == 1
     assert [r.name for r in monitor.of_type("aws:appautoscaling/policy:Policy")] == ["jobs-backlog-per-task"]
     assert [r.name for r in monitor.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")] == [
-        "jobs-dead-letters-alarm"
+        "jobs-dead-letters-waiting"
     ]
 
 
@@ -426,8 +426,8 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "jobs-dead-letters",
         "jobs-queue",
         "jobs-dead-letters-allow",
-        "jobs-dead-letters-alarm",
-        "jobs-task",
+        "jobs-dead-letters-waiting",
+        "jobs-worker",
         "jobs-service",
         "jobs-scaling",
         "jobs-backlog-per-task",
@@ -442,7 +442,7 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
 def test_dead_letters_alarm_the_topic(monitor: RecordingMonitor):
     build()
 
-    alarm = monitor.by_name("jobs-dead-letters-alarm").inputs
+    alarm = monitor.by_name("jobs-dead-letters-waiting").inputs
     dead_letters = monitor.by_name("jobs-dead-letters").outputs["name"]
     assert (alarm["namespace"], alarm["metricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
     assert alarm["dimensions"] == {"QueueName": dead_letters}
@@ -478,8 +478,8 @@ def test_outputs(monitor: RecordingMonitor):
         "dead_letter_queue_arn": dead_letters["arn"],
         "service_name": monitor.by_name("jobs-service").outputs["name"],
         "bucket_name": monitor.by_name("jobs-data-bucket").outputs["bucket"],
-        "image_uri": monitor.by_name("jobs-task-image-image").outputs["imageUri"],
-        "task_definition_arn": monitor.by_name("jobs-task-definition").outputs["arn"],
+        "image_uri": monitor.by_name("jobs-worker-image-image").outputs["imageUri"],
+        "task_definition_arn": monitor.by_name("jobs-worker-definition").outputs["arn"],
     }
     assert seen == expected
     registered = monitor.registered_outputs[monitor.by_name("jobs").urn]
@@ -492,6 +492,7 @@ def test_outputs(monitor: RecordingMonitor):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
+        ({"settings": {"min_tasks": 0}}, r"QueueWorkers jobs: settings is a dict, not a QueueSettings"),
         ({"cluster_name": ""}, r"QueueWorkers jobs: cluster_name is empty"),
         (
             {"cluster_name": "other"},
@@ -505,6 +506,15 @@ def test_outputs(monitor: RecordingMonitor):
     ],
 )
 def test_invalid_args_fail_before_any_resource(monitor: RecordingMonitor, overrides: dict, message: str):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((TypeError, ValueError), match=message):
         QueueWorkers("jobs", args(**overrides))
     assert monitor.recorded == []
+
+
+def test_settings_and_data_default_to_the_documented_values():
+    defaults = QueueWorkersArgs(
+        platform=args().platform, cluster_name=CLUSTER_NAME, alarm_topic_arn=TOPIC_ARN
+    )
+
+    assert defaults.settings == QueueSettings()
+    assert defaults.data == DataSettings()
