@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -32,19 +31,11 @@ class TaskPlatform:
 
     cluster_arn: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[str]]
-    security_group_ids: pulumi.Input[Sequence[str]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     assign_public_ip: bool
     """True only in public subnets (default VPC), where tasks reach ECR and AWS APIs over the internet."""
     cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
     log_retention_days: int = 30
-
-    def network_configuration(self) -> dict[str, Any]:
-        """awsvpc configuration in the camelCase shape RunTask and EventBridge/Scheduler targets take."""
-        return {
-            "subnets": self.subnet_ids,
-            "securityGroups": self.security_group_ids,
-            "assignPublicIp": "ENABLED" if self.assign_public_ip else "DISABLED",
-        }
 
 
 @dataclass(frozen=True)

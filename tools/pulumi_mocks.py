@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import SETTINGS
+from pulumi.runtime.settings import SETTINGS, get_root_resource, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -333,12 +333,14 @@ def install(
     """Point the Pulumi runtime at a fresh recording mock; call before the program is imported."""
     mocks = RecordingMocks(region=region, account_id=account_id)
     monitor = RecordingMonitor(mocks)
+    # A fresh root stack, so exports of an earlier program in this process do not leak into this one.
+    set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     return monitor
 
 
-def run(program: Callable[[], object]) -> None:
-    """Run `program` on the installed mock and return once every registration and apply has finished.
+def run(program: Callable[[], object]) -> dict[str, Any]:
+    """Run `program` on the installed mock; return its stack exports once everything has settled.
 
     Assertions on `RecordingMonitor.recorded` after this see the whole resource graph, and an exception in
     the program or in any of its applies is raised here.
@@ -350,3 +352,6 @@ def run(program: Callable[[], object]) -> None:
         program()
 
     _sync_await(run_pulumi_func(body))
+    exports = getattr(get_root_resource(), "outputs", {})
+    resolved = _sync_await(pulumi.Output.from_input(exports).future())
+    return dict(resolved or {})

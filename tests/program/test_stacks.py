@@ -1,0 +1,185 @@
+"""The whole program, per stack, on the mock runtime: what `pulumi up -s <stack>` would register."""
+
+import json
+import runpy
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.validation import SettingsError
+from tools import pulumi_mocks
+from tools.stack_files import read_stack_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What every stack has: three patterns with a WorkerTask each, the alert wiring, the shared cluster.
+COMMON = {
+    "ecs-event-patterns:index:EcsCluster": 1,
+    "ecs-event-patterns:index:TaskNetwork": 1,
+    "ecs-event-patterns:index:StoppedTaskAlerts": 1,
+    "ecs-event-patterns:index:UploadProcessing": 1,
+    "ecs-event-patterns:index:ScheduledBatch": 1,
+    "ecs-event-patterns:index:QueueWorkers": 1,
+    "ecs-event-patterns:index:WorkerTask": 3,
+    "ecs-event-patterns:index:WorkerImage": 3,
+    "ecs-event-patterns:index:SecureBucket": 3,
+    "awsx:ecr:Repository": 3,
+    "awsx:ecr:Image": 3,
+    "aws:ecs/cluster:Cluster": 1,
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
+    "aws:ecs/taskDefinition:TaskDefinition": 3,
+    "aws:ecs/service:Service": 1,
+    "aws:iam/role:Role": 8,  # task + execution role per worker, events role, scheduler role
+    "aws:iam/rolePolicy:RolePolicy": 8,
+    "aws:cloudwatch/logGroup:LogGroup": 3,
+    "aws:cloudwatch/eventRule:EventRule": 2,  # object created, task stopped
+    "aws:cloudwatch/eventTarget:EventTarget": 2,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
+    "aws:scheduler/scheduleGroup:ScheduleGroup": 1,
+    "aws:scheduler/schedule:Schedule": 1,
+    "aws:dynamodb/table:Table": 1,
+    "aws:sqs/queue:Queue": 5,  # work queue + 4 dead-letter queues
+    "aws:sqs/queuePolicy:QueuePolicy": 2,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
+    "aws:sns/topic:Topic": 1,
+    "aws:sns/topicPolicy:TopicPolicy": 1,
+    "aws:kms/key:Key": 1,
+    "aws:kms/keyPolicy:KeyPolicy": 1,
+    "aws:kms/alias:Alias": 1,
+    "aws:appautoscaling/target:Target": 1,
+    "aws:appautoscaling/policy:Policy": 3,  # wake, sleep, backlog per task
+    **{
+        f"aws:s3/{kind}": 3
+        for kind in (
+            "bucket:Bucket",
+            "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "bucketOwnershipControls:BucketOwnershipControls",
+            "bucketPolicy:BucketPolicy",
+            "bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "bucketVersioning:BucketVersioning",
+        )
+    },
+    "aws:s3/bucketNotification:BucketNotification": 1,
+}
+
+
+def isolated_vpc(zones: int) -> dict[str, int]:
+    return {
+        "aws:ec2/vpc:Vpc": 1,
+        "aws:ec2/subnet:Subnet": zones,
+        "aws:ec2/routeTable:RouteTable": zones,
+        "aws:ec2/routeTableAssociation:RouteTableAssociation": zones,
+        "aws:ec2/vpcEndpoint:VpcEndpoint": 7,  # s3, dynamodb gateways; ecr.api, ecr.dkr, logs, sqs, sts
+        "aws:ec2/securityGroup:SecurityGroup": 2,  # tasks, interface endpoints
+    }
+
+
+EXPECTED_TYPES = {
+    "dev": {**COMMON, "aws:ec2/securityGroup:SecurityGroup": 1},
+    "staging": {**COMMON, **isolated_vpc(2), "aws:sns/topicSubscription:TopicSubscription": 1},
+    "prod": {**COMMON, **isolated_vpc(3), "aws:sns/topicSubscription:TopicSubscription": 2},
+}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    stack: str
+    monitor: pulumi_mocks.RecordingMonitor
+    exports: dict[str, Any]
+
+
+def install_stack(stack: str, overrides: dict[str, str] | None = None) -> pulumi_mocks.RecordingMonitor:
+    """The mock engine with the stack's own config (`Pulumi.<stack>.yaml`), as `pulumi up -s` would set it."""
+    config = read_stack_config(ROOT, stack)
+    monitor = pulumi_mocks.install(stack=stack, region=config.region or pulumi_mocks.DEFAULT_REGION)
+    pulumi.runtime.config.set_all_config({**config.values, **(overrides or {})}, list(config.secret_keys))
+    return monitor
+
+
+def run_program() -> dict[str, Any]:
+    return pulumi_mocks.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
+
+
+@pytest.fixture(scope="module", params=["dev", "staging", "prod"])
+def deployment(request) -> Deployment:
+    monitor = install_stack(request.param)
+    return Deployment(request.param, monitor, run_program())
+
+
+def test_resource_types_per_stack(deployment: Deployment):
+    assert Counter(r.type for r in deployment.monitor.recorded) == EXPECTED_TYPES[deployment.stack]
+
+
+def test_every_resource_belongs_to_a_component(deployment: Deployment):
+    components = {r.urn: r for r in deployment.monitor.recorded if not r.custom}
+    top_level = {
+        r.name
+        for r in deployment.monitor.recorded
+        if r.parent.endswith("pulumi:pulumi:Stack::" + f"ecs-event-patterns-{deployment.stack}")
+    }
+    assert top_level == {"network", "ecs", "alerts", "upload", "batch", "queue"}
+    for resource in deployment.monitor.recorded:
+        if resource.name in top_level:
+            continue
+        parent = components[resource.parent]
+        assert resource.name.startswith(parent.name), (resource.name, parent.name)
+
+
+def test_exports(deployment: Deployment):
+    exports = deployment.exports
+    monitor = deployment.monitor
+    region = read_stack_config(ROOT, deployment.stack).region
+    assert exports["environment"] == deployment.stack
+    assert exports["alert_topic_arn"].startswith(f"arn:aws:sns:{region}:123456789012:")
+    assert exports["queue_url"].startswith(f"https://sqs.{region}.amazonaws.com/123456789012/queue-")
+    assert exports["upload_bucket"] == monitor.by_name("upload-uploads-bucket").outputs["bucket"]
+    assert exports["results_table"] == monitor.by_name("upload-results").outputs["name"]
+    assert exports["upload_key_prefix"] == "incoming/"
+    assert set(exports["image_uris"]) == {"ingest", "report", "worker"}
+    assert all("@sha256:" in uri for uri in exports["image_uris"].values())
+    assert not any("password" in key.lower() or "secret" in key.lower() for key in exports)
+
+
+def test_stack_settings_reach_the_resources(deployment: Deployment):
+    monitor, stack = deployment.monitor, deployment.stack
+    retention = {"dev": 7, "staging": 30, "prod": 365}[stack]
+    assert {r.inputs["retentionInDays"] for r in monitor.of_type("aws:cloudwatch/logGroup:LogGroup")} == {
+        retention
+    }
+    [table] = monitor.of_type("aws:dynamodb/table:Table")
+    protected = stack != "dev"
+    assert table.inputs["deletionProtectionEnabled"] is protected
+    assert table.inputs["pointInTimeRecovery"]["enabled"] is protected
+    assert table.retain_on_delete is (stack == "prod")
+    buckets = monitor.of_type("aws:s3/bucket:Bucket")
+    assert {bucket.retain_on_delete for bucket in buckets} == {stack == "prod"}
+    [service] = monitor.of_type("aws:ecs/service:Service")
+    assert service.inputs["networkConfiguration"]["assignPublicIp"] is (stack == "dev")
+    [schedule] = monitor.of_type("aws:scheduler/schedule:Schedule")
+    if stack == "prod":
+        assert schedule.inputs["scheduleExpression"] == "cron(30 4 * * ? *)"
+        assert schedule.inputs["scheduleExpressionTimezone"] == "Europe/Berlin"
+        emails = sorted(
+            s.inputs["endpoint"] for s in monitor.of_type("aws:sns/topicSubscription:TopicSubscription")
+        )
+        assert emails == ["data-pipeline-team@example.com", "platform-oncall@example.com"]
+
+
+def test_bad_config_registers_nothing():
+    overrides = {
+        "ecs-event-patterns:queue": json.dumps({"min_tasks": 2, "max_tasks": 1}),
+        "ecs-event-patterns:batch": json.dumps({"schedule": "every hour"}),
+    }
+    monitor = install_stack("dev", overrides)
+    with pytest.raises(SettingsError) as error:
+        run_program()
+    message = str(error.value)
+    assert "queue.max_tasks: 1 is below min_tasks 2" in message
+    assert 'batch.schedule: "every hour" is not a rate(...), cron(...) or at(...) expression' in message
+    # The config is read before the first resource: nothing half-built.
+    assert monitor.recorded == []
