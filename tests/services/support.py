@@ -80,3 +80,17 @@ def run(worker: str, env: dict[str, str], timeout: float = 60) -> Finished:
 def parse_logs(stdout: str) -> list[dict[str, Any]]:
     """Every stdout line must be a JSON object: that is the log contract."""
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def assert_bad_setting_named(
+    worker: str, env: dict[str, str], change: dict[str, str | None], named: str
+) -> None:
+    """Run `worker` with `change` applied to `env` (None removes a variable): exit 2, one line naming it."""
+    changed = {**env, **{name: value for name, value in change.items() if value is not None}}
+    for name in [name for name, value in change.items() if value is None]:
+        del changed[name]
+
+    finished = run(worker, changed)
+
+    assert finished.returncode == 2, finished
+    assert named in finished.event("settings.invalid")["message"]

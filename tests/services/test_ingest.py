@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.ingest.results import ResultsTable, item_key
 from services.ingest.settings import IngestSettings
-from tests.services.support import Aws, run
+from tests.services.support import Aws, assert_bad_setting_named, finish, run, start
 
 BUCKET = "uploads"
 TABLE = "results"
@@ -263,17 +264,9 @@ def test_missing_object_is_recorded_and_exits_4(aws: Aws, s3: Any) -> None:
     ],
 )
 def test_bad_setting_is_named_and_exits_2(aws: Aws, change: dict[str, str | None], named: str) -> None:
-    env = event_env(aws, "k.csv", {"etag": "abc", "size": 1, "version": None}, "01")
-    for name, value in change.items():
-        if value is None:
-            del env[name]
-        else:
-            env[name] = value
-
-    finished = run("ingest", env)
-
-    assert finished.returncode == 2
-    assert named in finished.event("settings.invalid")["message"]
+    assert_bad_setting_named(
+        "ingest", event_env(aws, "k.csv", {"etag": "abc", "size": 1, "version": None}, "01"), change, named
+    )
 
 
 def test_sequencers_compare_as_zero_padded_hex() -> None:
@@ -291,3 +284,58 @@ def test_sequencers_compare_as_zero_padded_hex() -> None:
 
     assert sequencer("FF") < sequencer("100") < sequencer("0101") < sequencer("617f08299329d189")
     assert sequencer("0a") == sequencer("A")
+
+
+PART_BYTES = 8 << 20
+PARTS = 26
+PEAK_RSS_LIMIT_KIB = 150 * 1024
+
+
+def csv_part(first: bool) -> tuple[bytes, int]:
+    """8 MiB of whole CSV rows (long rows: the work is the bytes, not per-row overhead)."""
+    row = b"42," + b"x" * 1000 + b",3.14\n"
+    header = b"id,payload,amount\n" if first else b""
+    rows = (PART_BYTES - len(header)) // len(row)
+    body = header + row * rows
+    return body, rows
+
+
+def upload_generated(s3: Any, key: str) -> tuple[dict[str, Any], str, int]:
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)
+    digest = hashlib.sha256()
+    parts, total_rows, size = [], 0, 0
+    for number in range(1, PARTS + 1):
+        body, rows = csv_part(number == 1)
+        digest.update(body)
+        total_rows += rows
+        size += len(body)
+        response = s3.upload_part(
+            Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], PartNumber=number, Body=body
+        )
+        parts.append({"PartNumber": number, "ETag": response["ETag"]})
+    done = s3.complete_multipart_upload(
+        Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
+    )
+    return {"etag": done["ETag"].strip('"'), "size": size, "version": None}, digest.hexdigest(), total_rows
+
+
+def test_200_mib_object_is_streamed_under_150_mib_peak_rss(aws: Aws, s3: Any, tmp_path: Path) -> None:
+    key = "incoming/big file.csv"
+    uploaded, sha256, rows = upload_generated(s3, key)
+    assert uploaded["size"] >= 200 * 1024 * 1024
+    peak_file = tmp_path / "peak-kib"
+
+    # /usr/bin/time forks the worker from a small process, so the figure is the worker's own peak.
+    process = start(
+        "ingest",
+        event_env(aws, key, uploaded, "01"),
+        prefix=["/usr/bin/time", "-o", str(peak_file), "-f", "%M"],
+    )
+    finished = finish(process, timeout=120)
+
+    assert finished.returncode == 0, finished
+    item = result_item(aws, key)
+    assert item is not None
+    assert (item["rows_good"], item["rows_bad"], item["sha256"]) == (str(rows), "0", sha256)
+    peak_kib = int(peak_file.read_text().split()[-1])
+    assert peak_kib < PEAK_RSS_LIMIT_KIB, f"peak RSS {peak_kib} KiB"
