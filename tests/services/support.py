@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,3 +96,37 @@ def assert_bad_setting_named(
 
     assert finished.returncode == 2, finished
     assert named in finished.event("settings.invalid")["message"]
+
+
+class LogTail:
+    """Reads a running worker's stdout on a thread, so a test can wait for a log event."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.logs: list[dict[str, Any]] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.strip():
+                with self._changed:
+                    self.logs.append(json.loads(line))
+                    self._changed.notify_all()
+
+    def wait_for(self, event: str, count: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: len([line for line in self.logs if line["event"] == event]) >= count, timeout=timeout
+            )
+        assert found, f"no {count} x {event!r} within {timeout} s: {self.logs}"
+        return [line for line in self.logs if line["event"] == event]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> Finished:
+        self.process.send_signal(sig)
+        self.process.wait(timeout=timeout)
+        self._reader.join(timeout=10)
+        assert self.process.stderr is not None
+        return Finished(self.process.returncode, list(self.logs), self.process.stderr.read())
