@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +23,42 @@ import boto3  # type: ignore[import-untyped]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """`moto_server` on a free 127.0.0.1 port; yields its endpoint and stops it (by its pid) after."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()  # noqa: S310 (local http)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 @dataclass(frozen=True)
@@ -130,3 +173,62 @@ class LogTail:
         self._reader.join(timeout=10)
         assert self.process.stderr is not None
         return Finished(self.process.returncode, list(self.logs), self.process.stderr.read())
+
+
+def create_results_table(dynamodb: Any, name: str) -> None:
+    """The ingest results table with the key schema the Pulumi table has (pk, sk strings)."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@dataclass(frozen=True)
+class GeneratedObject:
+    etag: str
+    size: int
+    sha256: str
+    rows: int
+
+
+def upload_generated_csv(
+    s3: Any, bucket: str, key: str, parts: int, part_bytes: int = 8 << 20
+) -> GeneratedObject:
+    """A CSV of `parts` x `part_bytes` streamed into S3 by multipart upload, one part in memory at a time.
+
+    Long rows: the work is the bytes, not per-row overhead.
+    """
+    row = b"42," + b"x" * 1000 + b",3.14\n"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)
+    digest = hashlib.sha256()
+    uploaded, total_rows, size = [], 0, 0
+    for number in range(1, parts + 1):
+        header = b"id,payload,amount\n" if number == 1 else b""
+        rows = (part_bytes - len(header)) // len(row)
+        body = header + row * rows
+        digest.update(body)
+        total_rows += rows
+        size += len(body)
+        response = s3.upload_part(
+            Bucket=bucket, Key=key, UploadId=upload["UploadId"], PartNumber=number, Body=body
+        )
+        uploaded.append({"PartNumber": number, "ETag": response["ETag"]})
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": uploaded}
+    )
+    return GeneratedObject(done["ETag"].strip('"'), size, digest.hexdigest(), total_rows)
+
+
+def run_measured(worker: str, env: dict[str, str], timeout: float = 120) -> tuple[Finished, int]:
+    """Run `worker` under /usr/bin/time: its own peak RSS in KiB (forked from a small process, so the
+    figure is not inflated by this process's size)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak-kib"
+        process = start(worker, env, prefix=["/usr/bin/time", "-o", str(peak_file), "-f", "%M"])
+        finished = finish(process, timeout=timeout)
+        return finished, int(peak_file.read_text().split()[-1])

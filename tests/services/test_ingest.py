@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.ingest.results import ResultsTable, item_key
 from services.ingest.settings import IngestSettings
-from tests.services.support import Aws, assert_bad_setting_named, finish, run, start
+from tests.services.support import (
+    Aws,
+    assert_bad_setting_named,
+    create_results_table,
+    run,
+    run_measured,
+    upload_generated_csv,
+)
 
 BUCKET = "uploads"
 TABLE = "results"
@@ -22,15 +28,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 def s3(aws: Aws) -> Any:
     client = aws.client("s3")
     client.create_bucket(Bucket=BUCKET)
-    aws.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_results_table(aws.client("dynamodb"), TABLE)
     return client
 
 
@@ -286,56 +284,23 @@ def test_sequencers_compare_as_zero_padded_hex() -> None:
     assert sequencer("0a") == sequencer("A")
 
 
-PART_BYTES = 8 << 20
-PARTS = 26
 PEAK_RSS_LIMIT_KIB = 150 * 1024
 
 
-def csv_part(first: bool) -> tuple[bytes, int]:
-    """8 MiB of whole CSV rows (long rows: the work is the bytes, not per-row overhead)."""
-    row = b"42," + b"x" * 1000 + b",3.14\n"
-    header = b"id,payload,amount\n" if first else b""
-    rows = (PART_BYTES - len(header)) // len(row)
-    body = header + row * rows
-    return body, rows
-
-
-def upload_generated(s3: Any, key: str) -> tuple[dict[str, Any], str, int]:
-    upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)
-    digest = hashlib.sha256()
-    parts, total_rows, size = [], 0, 0
-    for number in range(1, PARTS + 1):
-        body, rows = csv_part(number == 1)
-        digest.update(body)
-        total_rows += rows
-        size += len(body)
-        response = s3.upload_part(
-            Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], PartNumber=number, Body=body
-        )
-        parts.append({"PartNumber": number, "ETag": response["ETag"]})
-    done = s3.complete_multipart_upload(
-        Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
-    )
-    return {"etag": done["ETag"].strip('"'), "size": size, "version": None}, digest.hexdigest(), total_rows
-
-
-def test_200_mib_object_is_streamed_under_150_mib_peak_rss(aws: Aws, s3: Any, tmp_path: Path) -> None:
+def test_200_mib_object_is_streamed_under_150_mib_peak_rss(aws: Aws, s3: Any) -> None:
     key = "incoming/big file.csv"
-    uploaded, sha256, rows = upload_generated(s3, key)
-    assert uploaded["size"] >= 200 * 1024 * 1024
-    peak_file = tmp_path / "peak-kib"
+    generated = upload_generated_csv(s3, BUCKET, key, parts=26)
+    assert generated.size >= 200 * 1024 * 1024
+    uploaded = {"etag": generated.etag, "size": generated.size, "version": None}
 
-    # /usr/bin/time forks the worker from a small process, so the figure is the worker's own peak.
-    process = start(
-        "ingest",
-        event_env(aws, key, uploaded, "01"),
-        prefix=["/usr/bin/time", "-o", str(peak_file), "-f", "%M"],
-    )
-    finished = finish(process, timeout=120)
+    finished, peak_kib = run_measured("ingest", event_env(aws, key, uploaded, "01"))
 
     assert finished.returncode == 0, finished
     item = result_item(aws, key)
     assert item is not None
-    assert (item["rows_good"], item["rows_bad"], item["sha256"]) == (str(rows), "0", sha256)
-    peak_kib = int(peak_file.read_text().split()[-1])
+    assert (item["rows_good"], item["rows_bad"], item["sha256"]) == (
+        str(generated.rows),
+        "0",
+        generated.sha256,
+    )
     assert peak_kib < PEAK_RSS_LIMIT_KIB, f"peak RSS {peak_kib} KiB"
