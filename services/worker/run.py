@@ -130,9 +130,10 @@ class QueueWorker:
         messages = response.get("Messages", [])
         if self._stop.is_set():
             # Received during shutdown: hand them straight back.
-            handles = [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
-            refused = self._leases.change_visibility(handles, 0)
-            self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
+            if messages:
+                handles = [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
+                refused = self._leases.change_visibility(handles, 0)
+                self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
             return
         if messages:
             self._protection.hold()

@@ -32,11 +32,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """`moto_server` on a free 127.0.0.1 port; yields its endpoint and stops it (by its pid) after."""
+def moto_server(environment: dict[str, str] | None = None) -> Iterator[str]:
+    """`moto_server` on a free 127.0.0.1 port; yields its endpoint and stops it (by its pid) after.
+
+    `environment` adds moto settings, e.g. INITIAL_NO_AUTH_ACTION_COUNT to enforce IAM.
+    """
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, **(environment or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

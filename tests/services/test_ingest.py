@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import threading
 import urllib.parse
 from typing import Any
 
+import boto3  # type: ignore[import-untyped]
 import pytest
 
+from services.common.exit_codes import ExitCode
+from services.common.lifecycle import Runtime
+from services.common.logs import JsonLog
 from services.ingest.results import ResultsTable, item_key
+from services.ingest.run import Ingest
 from services.ingest.settings import IngestSettings
 from tests.services.support import (
+    REGION,
     Aws,
     assert_bad_setting_named,
     create_results_table,
+    moto_server,
     run,
     run_measured,
     upload_generated_csv,
@@ -304,3 +314,75 @@ def test_200_mib_object_is_streamed_under_150_mib_peak_rss(aws: Aws, s3: Any) ->
         generated.sha256,
     )
     assert peak_kib < PEAK_RSS_LIMIT_KIB, f"peak RSS {peak_kib} KiB"
+
+
+def test_denied_read_is_recorded_and_exits_5() -> None:
+    """On a moto server that enforces IAM after the setup calls: the task may write results, not read S3."""
+    setup_calls = 6
+    with moto_server({"INITIAL_NO_AUTH_ACTION_COUNT": str(setup_calls)}) as endpoint:
+        aws = Aws(endpoint)
+        s3 = aws.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        uploaded = put(s3, "incoming/secret.csv", b"a\n1\n")
+        create_results_table(aws.client("dynamodb"), TABLE)
+        iam = aws.client("iam")
+        iam.create_user(UserName="ingest-task")
+        credentials = iam.create_access_key(UserName="ingest-task")["AccessKey"]
+        iam.put_user_policy(
+            UserName="ingest-task",
+            PolicyName="results-only",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        )
+        env = {
+            **event_env(aws, "incoming/secret.csv", uploaded, "01"),
+            "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        }
+
+        finished = run("ingest", env)
+        # Read back as the task user: the setup credentials no longer pass once IAM is enforced.
+        as_task = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            region_name=REGION,
+        ).client("dynamodb", endpoint_url=endpoint)
+        key = item_key(BUCKET, "incoming/secret.csv", None)
+        item = as_task.get_item(TableName=TABLE, Key={name: {"S": value} for name, value in key.items()}).get(
+            "Item"
+        )
+
+    assert finished.returncode == 5, finished
+    assert "AccessDenied" in finished.event("object.access_denied")["detail"]
+    assert item is not None
+    assert item["status"] == {"S": "access_denied"}
+
+
+def test_stop_requested_mid_read_writes_nothing_and_exits_143(aws: Aws, s3: Any) -> None:
+    """In process: SIGTERM only sets the stop event, and the streaming read gives up at its next chunk."""
+    key = "incoming/stopped.csv"
+    env = event_env(aws, key, put(s3, key, b"a\n1\n"), "01")
+    settings = IngestSettings.model_validate({name.lower(): value for name, value in env.items() if value})
+    stop = threading.Event()
+    stop.set()
+    lines = io.StringIO()
+    runtime = Runtime(JsonLog("ingest", stream=lines), stop, task_arn=None)
+
+    code = Ingest(settings, runtime, aws.client("s3"), ResultsTable(aws.client("dynamodb"), TABLE)).run()
+
+    assert code is ExitCode.INTERRUPTED
+    assert [json.loads(line)["event"] for line in lines.getvalue().splitlines()] == [
+        "object.reading",
+        "object.interrupted",
+    ]
+    assert result_item(aws, key) is None
