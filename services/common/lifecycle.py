@@ -35,8 +35,8 @@ class Runtime:
 def install_stop_handlers(stop: threading.Event, log: JsonLog) -> None:
     """SIGTERM (what ECS sends, `stopTimeout` before SIGKILL) and SIGINT only set `stop`.
 
-    The worker is PID 1's only child of interest (exec-form entry point), so the signal reaches Python
-    directly; the work loop decides how to wind down.
+    With the exec-form entry point Python is PID 1, which gets no default signal actions: without this
+    handler SIGTERM would be ignored until SIGKILL. The work loop decides how to wind down.
     """
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

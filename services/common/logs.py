@@ -8,7 +8,8 @@ import threading
 import time
 from typing import Any, TextIO
 
-_write_lock = threading.Lock()
+# Re-entrant: a signal handler runs on the main thread and may log while that thread is mid-write.
+_write_lock = threading.RLock()
 
 
 class JsonLog:

@@ -114,10 +114,10 @@ class QueueWorker:
                 if free <= 0:
                     continue
                 self._receive(min(10, free))
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
+        except Exception as error:  # after the client's retries: stop, so ECS replaces the task
+            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
             self._exit_code = ExitCode.ACCESS_DENIED if "AccessDenied" in code else ExitCode.FAILED
-            self._log.error("queue.unusable", error=str(error))
+            self._log.error("queue.unusable", error=str(error), error_type=type(error).__name__)
             self._stop.set()
 
     def _receive(self, most: int) -> None:
@@ -200,11 +200,14 @@ class QueueWorker:
     def _keep_leases(self) -> None:
         next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
         while not self._keeper_stop.wait(KEEPER_TICK_SECONDS):
-            self._delete_completed()
-            self._cancel_overdue()
-            if time.monotonic() >= next_heartbeat:
-                next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
-                self._extend_running()
+            try:
+                self._delete_completed()
+                self._cancel_overdue()
+                if time.monotonic() >= next_heartbeat:
+                    next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
+                    self._extend_running()
+            except Exception as error:  # a failed call is retried on the next tick, never fatal here
+                self._log.error("leases.failed", error=str(error), error_type=type(error).__name__)
 
     def _cancel_overdue(self) -> None:
         limit = time.monotonic() - self._settings.job_timeout_seconds
@@ -235,7 +238,12 @@ class QueueWorker:
             done, self._completed = self._completed, []
         if not done:
             return
-        refused = self._leases.delete([job.handle for job in done])
+        try:
+            refused = self._leases.delete([job.handle for job in done])
+        except Exception:
+            with self._state:
+                self._completed[:0] = done  # try again on the next tick
+            raise
         for message_id, reason in refused.items():
             # The message will be delivered again and its (idempotent) job run again.
             self._log.error("message.delete_failed", correlation_id=message_id, reason=reason)

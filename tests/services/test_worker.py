@@ -259,3 +259,14 @@ def test_task_protection_is_held_while_busy_and_released_when_idle(aws: Aws, s3:
 def test_bad_setting_is_named_and_exits_2(aws: Aws, change: dict[str, str | None], named: str) -> None:
     queues = Queues("http://127.0.0.1:1/123456789012/jobs", "")
     assert_bad_setting_named("worker", worker_env(aws, queues, visibility_seconds=30), change, named)
+
+
+def test_unusable_queue_stops_the_worker_with_exit_1(aws: Aws) -> None:
+    queues = Queues(f"{aws.endpoint}/123456789012/no-such-queue", "")
+
+    worker = LogTail(start("worker", worker_env(aws, queues, visibility_seconds=30)))
+    worker.process.wait(timeout=30)
+    finished = worker.stop()
+
+    assert finished.returncode == 1
+    assert "NonExistentQueue" in finished.event("queue.unusable")["error"]
