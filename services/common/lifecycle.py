@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
@@ -52,14 +52,12 @@ def run_worker(
     service: str,
     settings_class: type[SettingsT],
     work: Callable[[SettingsT, Runtime], ExitCode],
-    environ: Mapping[str, str] | None = None,
 ) -> None:
     """Parse settings (exit 2 on a bad one), then run `work` and exit with the code it returns."""
-    env = os.environ if environ is None else environ
-    arn = task_arn(env)
+    arn = task_arn(os.environ)
     log = JsonLog(service, {"task_arn": arn})
     try:
-        settings = load(settings_class, env)
+        settings = load(settings_class)
     except SettingsError as error:
         log.error("settings.invalid", message=str(error))
         sys.exit(ExitCode.BAD_SETTINGS)

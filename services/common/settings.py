@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -24,14 +23,10 @@ class SettingsError(Exception):
     """One line naming each bad variable and what is wrong with it."""
 
 
-def load(settings_class: type[SettingsT], environ: Mapping[str, str]) -> SettingsT:
-    """Build the settings from `environ` (only the variables the class names) or raise SettingsError."""
-    wanted = {name.upper() for name in settings_class.model_fields}
-    values = {
-        name.lower(): value for name, value in environ.items() if name.upper() in wanted and value != ""
-    }
+def load(settings_class: type[SettingsT]) -> SettingsT:
+    """Build the settings from the process environment (pydantic-settings reads it) or raise SettingsError."""
     try:
-        return settings_class.model_validate(values)
+        return settings_class()
     except ValidationError as error:
         raise SettingsError(describe(error)) from None
 
