@@ -180,7 +180,7 @@ def test_sigterm_mid_batch_finishes_or_releases_every_message(aws: Aws, s3: Any)
     send(aws, queues.url, list(bodies.values()))
 
     worker = LogTail(
-        start("worker", worker_env(aws, queues, visibility_seconds=30, STOP_TIMEOUT_SECONDS="2"))
+        start("worker", worker_env(aws, queues, visibility_seconds=30, STOP_TIMEOUT_SECONDS="3"))
     )
     worker.wait_for("job.completed")
     worker.wait_for("job.started", count=4)
@@ -188,7 +188,7 @@ def test_sigterm_mid_batch_finishes_or_releases_every_message(aws: Aws, s3: Any)
     finished = worker.stop(signal.SIGTERM)
 
     assert finished.returncode == 0, finished
-    assert time.monotonic() - signalled < 2
+    assert time.monotonic() - signalled < 3, "must exit before SIGKILL at the stop timeout"
     visible = set(drain_bodies(aws, queues.url))
     outputs = output_keys(s3)
     for key, body in bodies.items():
