@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from services.worker.leases import Leases
 from tests.services.fake_ecs_agent import TASK_ARN, FakeEcsAgent
 from tests.services.support import Aws, LogTail, assert_bad_setting_named, start
 
@@ -270,3 +271,32 @@ def test_unusable_queue_stops_the_worker_with_exit_1(aws: Aws) -> None:
 
     assert finished.returncode == 1
     assert "NonExistentQueue" in finished.event("queue.unusable")["error"]
+
+
+def test_batch_calls_report_each_failed_entry_by_message_id(aws: Aws) -> None:
+    """Twelve messages (two batches of SQS's ten), two with receipt handles SQS refuses."""
+    queues = make_queues(aws, visibility_seconds=30)
+    send(aws, queues.url, [job(f"in/{n}.csv") for n in range(12)])
+    sqs = aws.client("sqs")
+    received: list[tuple[str, str]] = []
+    while len(received) < 12:
+        messages = sqs.receive_message(QueueUrl=queues.url, MaxNumberOfMessages=10).get("Messages", [])
+        received += [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
+    broken = {received[3][0], received[11][0]}
+    handles = [(mid, "not-a-receipt-handle" if mid in broken else handle) for mid, handle in received]
+    leases = Leases(sqs, queues.url)
+
+    assert set(leases.change_visibility(handles, 0)) == broken
+    refused = leases.delete(handles)
+
+    assert set(refused) == broken
+    assert all("ReceiptHandleIsInvalid" in reason for reason in refused.values())
+    # The ten good ones are gone; the two refused are still in flight (invisible), not lost.
+    counts = sqs.get_queue_attributes(
+        QueueUrl=queues.url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == (
+        "0",
+        "2",
+    )
