@@ -1,0 +1,1 @@
+"""The runtime every worker shares: settings, JSON logs, AWS clients, signals, exit codes, record parsing."""

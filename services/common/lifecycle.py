@@ -1,0 +1,77 @@
+"""SIGTERM handling and the one way every worker starts: settings, log, clients, stop event, exit code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from services.common.exit_codes import ExitCode
+from services.common.logs import JsonLog
+from services.common.settings import SettingsError, SettingsT, load
+from services.common.task_metadata import task_arn
+
+
+class StopRequestedError(Exception):
+    """Raised inside a job that sees the stop event set; the caller exits or releases its work."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What every worker's work function gets besides its settings."""
+
+    log: JsonLog
+    stop: threading.Event
+    """Set by SIGTERM/SIGINT."""
+    task_arn: str | None
+    """The ECS task's ARN (None outside ECS); also in every log line."""
+
+
+def install_stop_handlers(stop: threading.Event, log: JsonLog) -> None:
+    """SIGTERM (what ECS sends, `stopTimeout` before SIGKILL) and SIGINT only set `stop`.
+
+    With the exec-form entry point Python is PID 1, which gets no default signal actions: without this
+    handler SIGTERM would be ignored until SIGKILL. The work loop decides how to wind down.
+    """
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            log.info("stop.requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def run_worker(
+    service: str,
+    settings_class: type[SettingsT],
+    work: Callable[[SettingsT, Runtime], ExitCode],
+) -> None:
+    """Parse settings (exit 2 on a bad one), then run `work` and exit with the code it returns."""
+    arn = task_arn(os.environ)
+    log = JsonLog(service, {"task_arn": arn})
+    try:
+        settings = load(settings_class)
+    except SettingsError as error:
+        log.error("settings.invalid", message=str(error))
+        sys.exit(ExitCode.BAD_SETTINGS)
+    stop = threading.Event()
+    install_stop_handlers(stop, log)
+    try:
+        code = work(settings, Runtime(log, stop, arn))
+    except Exception as error:
+        log.error(
+            "worker.crashed",
+            error=repr(error),
+            error_type=type(error).__name__,
+            traceback=traceback.format_exc(),
+        )
+        code = ExitCode.FAILED
+    log.info("worker.exit", exit_code=int(code), exit_reason=code.name)
+    sys.exit(code)

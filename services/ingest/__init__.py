@@ -1,0 +1,1 @@
+"""Upload pattern: process the one S3 object an `Object Created` event names and record the result."""

@@ -1,0 +1,138 @@
+"""The jobs a message can ask for. Each reads its input as a stream and writes under OUTPUT_PREFIX.
+
+Outputs are named from the input key, so running a job twice (a redelivered message) overwrites the
+same object with the same content: every operation is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.records import DataFormat, RecordScanner, RejectedFileError, detect_format
+from services.common.s3_objects import open_object
+from services.worker.messages import JobMessage, Operation
+
+PART_BYTES = 8 << 20
+"""Multipart part size: S3's minimum is 5 MiB (except the last part); memory holds one part."""
+
+
+@dataclass(frozen=True)
+class Output:
+    bucket: str
+    prefix: str
+
+    def key_for(self, source_bucket: str, source_key: str, suffix: str) -> str:
+        stem = source_key.rsplit(".", 1)[0] if "." in source_key.rsplit("/", 1)[-1] else source_key
+        return f"{self.prefix}{source_bucket}/{stem}{suffix}"
+
+
+class StreamingUpload:
+    """Writes an object part by part (multipart above one part), aborting the upload on any error."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, content_type: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._key = key
+        self._content_type = content_type
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= PART_BYTES:
+            self._flush_part()
+
+    def finish(self, metadata: dict[str, str]) -> None:
+        if self._upload_id is None:
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=self._key,
+                Body=bytes(self._buffer),
+                ContentType=self._content_type,
+                Metadata=metadata,
+            )
+            return
+        if self._buffer:
+            self._flush_part()
+        self._s3.complete_multipart_upload(
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+
+    def abort(self) -> None:
+        if self._upload_id is not None:
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+
+    def _flush_part(self) -> None:
+        if self._upload_id is None:
+            started = self._s3.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, ContentType=self._content_type
+            )
+            self._upload_id = started["UploadId"]
+        number = len(self._parts) + 1
+        response = self._s3.upload_part(
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=bytes(self._buffer),
+        )
+        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+        self._buffer.clear()
+
+
+def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, cancel: threading.Event) -> dict[str, Any]:
+    """Valid CSV rows become JSON objects (header names as keys), one a line; bad rows are counted."""
+    source = open_object(s3, job.bucket, job.key)
+    if detect_format(job.key, source.content_type) is not DataFormat.CSV:
+        raise RejectedFileError(
+            f"csv_to_jsonl needs a CSV object (.csv or text/csv), got {source.content_type!r}"
+        )
+    target = output.key_for(job.bucket, job.key, ".jsonl")
+    upload = StreamingUpload(s3, output.bucket, target, "application/x-ndjson")
+    scanner = RecordScanner(source.body, DataFormat.CSV, cancel)
+    try:
+        for record in scanner.records():
+            upload.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+        summary = scanner.summary
+        upload.finish(
+            {
+                "source-etag": source.etag,
+                "rows-good": str(summary.rows_good),
+                "rows-bad": str(summary.rows_bad),
+            }
+        )
+    except BaseException:
+        upload.abort()
+        raise
+    return {"output_key": target, **scanner.summary.as_dict()}
+
+
+def validate(s3: Any, job: JobMessage, output: Output, cancel: threading.Event) -> dict[str, Any]:
+    """Counts, problems and SHA-256 of a CSV or JSON Lines object, written as a JSON summary."""
+    source = open_object(s3, job.bucket, job.key)
+    data_format = detect_format(job.key, source.content_type)
+    if data_format is None:
+        raise RejectedFileError(f"validate needs CSV or JSON Lines, got Content-Type {source.content_type!r}")
+    scanner = RecordScanner(source.body, data_format, cancel)
+    for _record in scanner.records():
+        pass
+    target = output.key_for(job.bucket, job.key, ".summary.json")
+    summary = {"bucket": job.bucket, "key": job.key, "etag": source.etag, **scanner.summary.as_dict()}
+    s3.put_object(
+        Bucket=output.bucket, Key=target, Body=json.dumps(summary).encode(), ContentType="application/json"
+    )
+    return {"output_key": target, **scanner.summary.as_dict()}
+
+
+OPERATIONS: dict[Operation, Callable[[Any, JobMessage, Output, threading.Event], dict[str, Any]]] = {
+    Operation.CSV_TO_JSONL: csv_to_jsonl,
+    Operation.VALIDATE: validate,
+}

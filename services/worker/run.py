@@ -1,0 +1,274 @@
+"""`python -m services.worker`: a long-polling SQS consumer running jobs concurrently.
+
+Threads: the receiver long-polls while there is a free slot; a pool runs the jobs; the lease keeper
+extends running jobs' visibility every third of the timeout, cancels jobs over JOB_TIMEOUT_SECONDS and
+deletes completed messages in batches. The main thread waits for SIGTERM, then drains: no new receives,
+running jobs get 3/4 of the stop timeout to finish, the rest are cancelled and released (visibility 0).
+A message is deleted only after its job completed, so none is ever lost: each is either done and
+deleted, or back on the queue (and in the dead-letter queue after maxReceiveCount).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+from services.common import aws
+from services.common.exit_codes import ExitCode
+from services.common.lifecycle import Runtime, StopRequestedError, run_worker
+from services.common.logs import JsonLog
+from services.worker.leases import Leases
+from services.worker.messages import JobMessage, MalformedMessageError, parse
+from services.worker.operations import OPERATIONS, Output
+from services.worker.protection import TaskProtection
+from services.worker.settings import QueueWorkerSettings
+
+KEEPER_TICK_SECONDS = 0.25
+"""How often completed messages are deleted (all completed by then go in one batch call)."""
+
+
+@dataclass
+class Job:
+    message_id: str
+    receipt_handle: str
+    message: JobMessage
+    receive_count: str
+    started: float = field(default_factory=time.monotonic)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    timed_out: bool = False
+
+    @property
+    def handle(self) -> tuple[str, str]:
+        return self.message_id, self.receipt_handle
+
+
+def work(settings: QueueWorkerSettings, runtime: Runtime) -> ExitCode:
+    sqs = aws.client("sqs")
+    s3 = aws.client("s3", max_pool_connections=settings.worker_concurrency + 2)
+    protection = TaskProtection(settings.ecs_agent_uri, settings.job_timeout_seconds, runtime.log)
+    return QueueWorker(settings, runtime, sqs, s3, protection).run()
+
+
+class QueueWorker:
+    def __init__(
+        self, settings: QueueWorkerSettings, runtime: Runtime, sqs: Any, s3: Any, protection: TaskProtection
+    ) -> None:
+        self._settings = settings
+        self._stop = runtime.stop
+        self._log = runtime.log
+        self._sqs = sqs
+        self._s3 = s3
+        self._protection = protection
+        self._leases = Leases(sqs, settings.queue_url)
+        self._output = Output(settings.output_bucket, settings.output_prefix)
+        self._pool = ThreadPoolExecutor(settings.worker_concurrency, thread_name_prefix="job")
+        self._state = threading.Condition()
+        self._running: dict[str, Job] = {}
+        """By receipt handle: a message delivered twice (a lost lease) is two jobs."""
+        self._completed: list[Job] = []
+        self._lease_calls = threading.Lock()
+        """Serialises heartbeats and releases, so no heartbeat lands after a job's release."""
+        self._keeper_stop = threading.Event()
+        self._exit_code = ExitCode.OK
+
+    def run(self) -> ExitCode:
+        receiver = threading.Thread(target=self._receive_loop, name="receiver", daemon=True)
+        keeper = threading.Thread(target=self._keep_leases, name="lease-keeper", daemon=True)
+        keeper.start()
+        receiver.start()
+        self._log.info("worker.started", concurrency=self._settings.worker_concurrency)
+        while not self._stop.wait(1.0):
+            pass
+        stopped_at = time.monotonic()
+        self._drain(until=stopped_at + self._settings.drain_seconds)
+        self._release_running()
+        # What is left of the stop timeout, less a second to exit cleanly before SIGKILL.
+        final = stopped_at + self._settings.stop_timeout_seconds - 1
+        receiver.join(timeout=max(0.0, final - time.monotonic()))
+        with self._state:
+            self._state.wait_for(lambda: not self._running, timeout=max(0.0, final - time.monotonic()))
+        self._keeper_stop.set()
+        keeper.join()
+        self._delete_completed()
+        self._protection.release()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        return self._exit_code
+
+    # receiving
+
+    def _receive_loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                with self._state:
+                    free = self._settings.worker_concurrency - len(self._running)
+                    busy = bool(self._running)
+                    if free <= 0:
+                        self._state.wait(timeout=1.0)
+                if busy:
+                    self._protection.hold()
+                if free <= 0:
+                    continue
+                self._receive(min(10, free))
+        except Exception as error:  # after the client's retries: stop, so ECS replaces the task
+            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+            self._exit_code = ExitCode.ACCESS_DENIED if "AccessDenied" in code else ExitCode.FAILED
+            self._log.error("queue.unusable", error=str(error), error_type=type(error).__name__)
+            self._stop.set()
+
+    def _receive(self, most: int) -> None:
+        response = self._sqs.receive_message(
+            QueueUrl=self._settings.queue_url,
+            MaxNumberOfMessages=most,
+            WaitTimeSeconds=self._settings.receive_wait_seconds,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        messages = response.get("Messages", [])
+        if self._stop.is_set():
+            # Received during shutdown: hand them straight back.
+            if messages:
+                handles = [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
+                refused = self._leases.change_visibility(handles, 0)
+                self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
+            return
+        if messages:
+            self._protection.hold()
+        for message in messages:
+            self._start(message)
+        with self._state:
+            idle = not self._running
+        if idle and not messages:
+            self._protection.release()
+
+    def _start(self, message: dict[str, Any]) -> None:
+        message_id = message["MessageId"]
+        receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+        try:
+            parsed = parse(message["Body"])
+        except MalformedMessageError as problem:
+            # Not deleted and not extended: it comes back after the visibility timeout and goes to the
+            # dead-letter queue after maxReceiveCount, without holding a job slot meanwhile.
+            self._log.error(
+                "message.malformed",
+                correlation_id=message_id,
+                receive_count=receive_count,
+                problem=str(problem),
+            )
+            return
+        job = Job(message_id, message["ReceiptHandle"], parsed, receive_count)
+        with self._state:
+            self._running[job.receipt_handle] = job
+        self._pool.submit(self._execute, job)
+
+    # running
+
+    def _execute(self, job: Job) -> None:
+        log = self._job_log(job)
+        log.info("job.started", operation=str(job.message.operation))
+        completed = False
+        try:
+            result = OPERATIONS[job.message.operation](self._s3, job.message, self._output, job.cancel)
+        except StopRequestedError:
+            if job.timed_out:
+                log.error("job.timed_out", seconds=self._settings.job_timeout_seconds)
+            else:
+                log.warning("job.cancelled", reason="stopping; the message was released")
+        except Exception as error:  # any failure leaves the message to be retried, then dead-lettered
+            log.error("job.failed", error=str(error), error_type=type(error).__name__)
+        else:
+            completed = True
+            log.info("job.completed", seconds=round(time.monotonic() - job.started, 3), **result)
+        with self._state:
+            del self._running[job.receipt_handle]
+            if completed:
+                self._completed.append(job)
+            self._state.notify_all()
+
+    def _job_log(self, job: Job) -> JsonLog:
+        return self._log.bind(
+            correlation_id=job.message_id,
+            object=f"s3://{job.message.bucket}/{job.message.key}",
+            receive_count=job.receive_count,
+        )
+
+    # leases
+
+    def _keep_leases(self) -> None:
+        next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
+        while not self._keeper_stop.wait(KEEPER_TICK_SECONDS):
+            try:
+                self._delete_completed()
+                self._cancel_overdue()
+                if time.monotonic() >= next_heartbeat:
+                    next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
+                    self._extend_running()
+            except Exception as error:  # a failed call is retried on the next tick, never fatal here
+                self._log.error("leases.failed", error=str(error), error_type=type(error).__name__)
+
+    def _cancel_overdue(self) -> None:
+        limit = time.monotonic() - self._settings.job_timeout_seconds
+        with self._state:
+            for job in self._running.values():
+                if job.started < limit and not job.cancel.is_set():
+                    job.timed_out = True
+                    job.cancel.set()
+
+    def _extend_running(self) -> None:
+        with self._lease_calls:
+            with self._state:
+                jobs = [job for job in self._running.values() if not job.cancel.is_set()]
+            if not jobs:
+                return
+            refused = self._leases.change_visibility(
+                [job.handle for job in jobs], self._settings.visibility_timeout_seconds
+            )
+        self._log.info(
+            "visibility.extended",
+            message_ids=[job.message_id for job in jobs],
+            seconds=self._settings.visibility_timeout_seconds,
+            failed=refused,
+        )
+
+    def _delete_completed(self) -> None:
+        with self._state:
+            done, self._completed = self._completed, []
+        if not done:
+            return
+        try:
+            refused = self._leases.delete([job.handle for job in done])
+        except Exception:
+            with self._state:
+                self._completed[:0] = done  # try again on the next tick
+            raise
+        for message_id, reason in refused.items():
+            # The message will be delivered again and its (idempotent) job run again.
+            self._log.error("message.delete_failed", correlation_id=message_id, reason=reason)
+        self._log.info("messages.deleted", count=len(done) - len(refused))
+
+    # stopping
+
+    def _drain(self, until: float) -> None:
+        with self._state:
+            self._log.info(
+                "worker.draining", running=len(self._running), seconds=self._settings.drain_seconds
+            )
+            self._state.wait_for(lambda: not self._running, timeout=max(0.0, until - time.monotonic()))
+
+    def _release_running(self) -> None:
+        with self._lease_calls:
+            with self._state:
+                jobs = list(self._running.values())
+                for job in jobs:
+                    job.cancel.set()
+            if not jobs:
+                return
+            refused = self._leases.change_visibility([job.handle for job in jobs], 0)
+        self._log.warning("messages.released", message_ids=[job.message_id for job in jobs], failed=refused)
+
+
+def main() -> None:
+    run_worker("worker", QueueWorkerSettings, work)

@@ -1,0 +1,302 @@
+"""services.worker against moto: concurrency, heartbeats, dead-lettering, shutdown, task protection."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from services.worker.leases import Leases
+from tests.services.fake_ecs_agent import TASK_ARN, FakeEcsAgent
+from tests.services.support import Aws, LogTail, assert_bad_setting_named, start
+
+BUCKET = "jobs"
+OUTPUT = "results/"
+
+
+@dataclass(frozen=True)
+class Queues:
+    url: str
+    dlq_url: str
+
+
+@pytest.fixture
+def s3(aws: Aws) -> Any:
+    client = aws.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+def make_queues(aws: Aws, visibility_seconds: int, max_receive_count: int = 2) -> Queues:
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(
+        QueueName="jobs",
+        Attributes={
+            "VisibilityTimeout": str(visibility_seconds),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+            ),
+        },
+    )["QueueUrl"]
+    return Queues(url, dlq_url)
+
+
+def worker_env(aws: Aws, queues: Queues, visibility_seconds: int, **overrides: str) -> dict[str, str]:
+    return {
+        **aws.env,
+        "QUEUE_URL": queues.url,
+        "OUTPUT_BUCKET": BUCKET,
+        "OUTPUT_PREFIX": OUTPUT,
+        "WORKER_CONCURRENCY": "4",
+        "JOB_TIMEOUT_SECONDS": "60",
+        "VISIBILITY_TIMEOUT_SECONDS": str(visibility_seconds),
+        "STOP_TIMEOUT_SECONDS": "10",
+        "RECEIVE_WAIT_SECONDS": "1",
+        **overrides,
+    }
+
+
+def job(key: str, operation: str = "csv_to_jsonl") -> str:
+    return json.dumps({"version": 1, "operation": operation, "bucket": BUCKET, "key": key})
+
+
+def send(aws: Aws, queue_url: str, bodies: list[str]) -> None:
+    sqs = aws.client("sqs")
+    for start_at in range(0, len(bodies), 10):
+        entries = [
+            {"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies[start_at : start_at + 10])
+        ]
+        assert not sqs.send_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed")
+
+
+def drain_bodies(aws: Aws, queue_url: str) -> list[str]:
+    """Every message visible now (received with a long visibility so none is read twice)."""
+    sqs = aws.client("sqs")
+    bodies: list[str] = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300, WaitTimeSeconds=0
+        ).get("Messages", [])
+        if not messages:
+            return bodies
+        bodies += [m["Body"] for m in messages]
+
+
+def output_lines(s3: Any, key: str) -> list[dict[str, Any]]:
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+    return [json.loads(line) for line in body.splitlines()]
+
+
+def output_keys(s3: Any) -> set[str]:
+    return {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET, Prefix=OUTPUT).get("Contents", [])}
+
+
+def big_csv(rows: int) -> bytes:
+    return b"id,name,payload\n" + b"".join(b"%d,name %d,%s\n" % (n, n, b"p" * 80) for n in range(rows))
+
+
+def test_poison_messages_reach_the_dlq_while_good_jobs_complete(aws: Aws, s3: Any) -> None:
+    queues = make_queues(aws, visibility_seconds=1)
+    for n in range(3):
+        s3.put_object(Bucket=BUCKET, Key=f"in/good {n}.csv", Body=f"id,city\n{n},Zürich\n,\n".encode())
+    poison = [
+        "not json at all",
+        json.dumps({"version": 2, "operation": "csv_to_jsonl", "bucket": BUCKET, "key": "in/good 0.csv"}),
+        job("in/missing.csv"),
+    ]
+    send(aws, queues.url, [job(f"in/good {n}.csv") for n in range(3)] + poison)
+    sqs = aws.client("sqs")
+
+    worker = LogTail(start("worker", worker_env(aws, queues, visibility_seconds=1)))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queues.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        if int(attributes["Attributes"]["ApproximateNumberOfMessages"]) == len(poison):
+            break
+        time.sleep(0.2)
+    finished = worker.stop()
+
+    assert finished.returncode == 0, finished
+    for n in range(3):
+        assert output_lines(s3, f"{OUTPUT}{BUCKET}/in/good {n}.jsonl") == [{"id": str(n), "city": "Zürich"}]
+    assert sorted(drain_bodies(aws, queues.dlq_url)) == sorted(poison)
+    assert drain_bodies(aws, queues.url) == []
+    malformed = {line["problem"] for line in finished.events("message.malformed")}
+    assert any("Invalid JSON" in problem for problem in malformed)
+    assert any(problem.startswith("version: Input should be 1") for problem in malformed)
+    failures = finished.events("job.failed")
+    assert {line["object"] for line in failures} == {f"s3://{BUCKET}/in/missing.csv"}
+    completed = finished.events("job.completed")
+    assert sorted(line["rows_bad"] for line in completed) == [1, 1, 1]
+    assert sum(line["count"] for line in finished.events("messages.deleted")) == 3
+
+
+def test_visibility_is_extended_while_a_job_outlasts_the_timeout(aws: Aws, s3: Any) -> None:
+    queues = make_queues(aws, visibility_seconds=1)
+    s3.put_object(Bucket=BUCKET, Key="in/big.csv", Body=big_csv(400_000))
+    send(aws, queues.url, [job("in/big.csv")])
+    sqs = aws.client("sqs")
+
+    worker = LogTail(start("worker", worker_env(aws, queues, visibility_seconds=1)))
+    worker.wait_for("job.started")
+    seen_visible = []
+    while not [line for line in worker.logs if line["event"] == "job.completed"]:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queues.url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        seen_visible.append(int(attributes["ApproximateNumberOfMessages"]))
+        time.sleep(0.1)
+    finished = worker.stop()
+
+    assert finished.returncode == 0, finished
+    seconds = finished.event("job.completed")["seconds"]
+    assert seconds > 2, f"the job must outlast the 1 s visibility timeout several times, took {seconds}"
+    assert len(finished.events("job.started")) == 1
+    assert set(seen_visible) == {0}
+    assert len(finished.events("visibility.extended")) >= 3
+    assert finished.event("job.completed")["rows_good"] == 400_000
+    assert drain_bodies(aws, queues.url) == []
+
+
+def test_sigterm_mid_batch_finishes_or_releases_every_message(aws: Aws, s3: Any) -> None:
+    queues = make_queues(aws, visibility_seconds=30)
+    keys = [f"in/small-{n}.csv" for n in range(2)] + [f"in/big-{n}.csv" for n in range(6)]
+    s3.put_object(Bucket=BUCKET, Key="in/small-0.csv", Body=big_csv(1_000))
+    s3.put_object(Bucket=BUCKET, Key="in/big-0.csv", Body=big_csv(500_000))
+    for key in keys:
+        source = "in/small-0.csv" if "small" in key else "in/big-0.csv"
+        if key != source:
+            s3.copy_object(Bucket=BUCKET, Key=key, CopySource={"Bucket": BUCKET, "Key": source})
+    bodies = {key: job(key, "validate" if key.endswith("1.csv") else "csv_to_jsonl") for key in keys}
+    send(aws, queues.url, list(bodies.values()))
+
+    worker = LogTail(
+        start("worker", worker_env(aws, queues, visibility_seconds=30, STOP_TIMEOUT_SECONDS="3"))
+    )
+    worker.wait_for("job.completed")
+    worker.wait_for("job.started", count=4)
+    signalled = time.monotonic()
+    finished = worker.stop(signal.SIGTERM)
+
+    assert finished.returncode == 0, finished
+    assert time.monotonic() - signalled < 3, "must exit before SIGKILL at the stop timeout"
+    visible = set(drain_bodies(aws, queues.url))
+    outputs = output_keys(s3)
+    for key, body in bodies.items():
+        stem = f"{OUTPUT}{BUCKET}/{key.removesuffix('.csv')}"
+        has_output = f"{stem}.jsonl" in outputs or f"{stem}.summary.json" in outputs
+        assert has_output != (body in visible), f"{key}: output {has_output}, visible {body in visible}"
+    released = [mid for line in finished.events("messages.released") for mid in line.get("message_ids", [])]
+    completed = finished.events("job.completed")
+    assert released, "SIGTERM must land while jobs run"
+    assert completed
+    # Jobs still running at the drain deadline were cancelled; their messages are among the released.
+    cancelled = {line["correlation_id"] for line in finished.events("job.cancelled")}
+    assert cancelled
+    assert cancelled <= set(released)
+    assert len(released) + len(completed) <= len(keys)
+    assert not [
+        line
+        for line in finished.logs
+        if line["event"] == "job.started" and line["time"] > finished.event("stop.requested")["time"]
+    ]
+
+
+def test_job_over_its_timeout_is_cancelled_and_retried(aws: Aws, s3: Any) -> None:
+    queues = make_queues(aws, visibility_seconds=1, max_receive_count=5)
+    s3.put_object(Bucket=BUCKET, Key="in/slow.csv", Body=big_csv(400_000))
+    send(aws, queues.url, [job("in/slow.csv")])
+
+    worker = LogTail(start("worker", worker_env(aws, queues, visibility_seconds=1, JOB_TIMEOUT_SECONDS="1")))
+    timed_out = worker.wait_for("job.timed_out")
+    worker.wait_for("job.started", count=2)
+    finished = worker.stop()
+
+    assert finished.returncode == 0, finished
+    assert timed_out[0]["receive_count"] == "1"
+    assert [line["receive_count"] for line in finished.events("job.started")][:2] == ["1", "2"]
+    assert output_keys(s3) == set()
+    assert not finished.events("job.completed")
+
+
+def test_task_protection_is_held_while_busy_and_released_when_idle(aws: Aws, s3: Any) -> None:
+    queues = make_queues(aws, visibility_seconds=5)
+    s3.put_object(Bucket=BUCKET, Key="in/a.csv", Body=b"a\n1\n")
+    send(aws, queues.url, [job("in/a.csv")])
+
+    with FakeEcsAgent() as agent:
+        worker = LogTail(start("worker", {**worker_env(aws, queues, visibility_seconds=5), **agent.env}))
+        worker.wait_for("job.completed")
+        worker.wait_for("protection.set", count=2)
+        finished = worker.stop()
+
+    assert finished.returncode == 0, finished
+    assert agent.protection_calls == [
+        {"ProtectionEnabled": True, "ExpiresInMinutes": 2},
+        {"ProtectionEnabled": False},
+    ]
+    assert {line["task_arn"] for line in finished.logs} == {TASK_ARN}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"QUEUE_URL": None}, "QUEUE_URL is required but not set"),
+        ({"WORKER_CONCURRENCY": "11"}, "WORKER_CONCURRENCY='11'"),
+        ({"RECEIVE_WAIT_SECONDS": "21"}, "RECEIVE_WAIT_SECONDS='21'"),
+        ({"JOB_TIMEOUT_SECONDS": "soon"}, "JOB_TIMEOUT_SECONDS='soon'"),
+    ],
+)
+def test_bad_setting_is_named_and_exits_2(aws: Aws, change: dict[str, str | None], named: str) -> None:
+    queues = Queues("http://127.0.0.1:1/123456789012/jobs", "")
+    assert_bad_setting_named("worker", worker_env(aws, queues, visibility_seconds=30), change, named)
+
+
+def test_unusable_queue_stops_the_worker_with_exit_1(aws: Aws) -> None:
+    queues = Queues(f"{aws.endpoint}/123456789012/no-such-queue", "")
+
+    worker = LogTail(start("worker", worker_env(aws, queues, visibility_seconds=30)))
+    worker.process.wait(timeout=30)
+    finished = worker.stop()
+
+    assert finished.returncode == 1
+    assert "NonExistentQueue" in finished.event("queue.unusable")["error"]
+
+
+def test_batch_calls_report_each_failed_entry_by_message_id(aws: Aws) -> None:
+    """Twelve messages (two batches of SQS's ten), two with receipt handles SQS refuses."""
+    queues = make_queues(aws, visibility_seconds=30)
+    send(aws, queues.url, [job(f"in/{n}.csv") for n in range(12)])
+    sqs = aws.client("sqs")
+    received: list[tuple[str, str]] = []
+    while len(received) < 12:
+        messages = sqs.receive_message(QueueUrl=queues.url, MaxNumberOfMessages=10).get("Messages", [])
+        received += [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
+    broken = {received[3][0], received[11][0]}
+    handles = [(mid, "not-a-receipt-handle" if mid in broken else handle) for mid, handle in received]
+    leases = Leases(sqs, queues.url)
+
+    assert set(leases.change_visibility(handles, 0)) == broken
+    refused = leases.delete(handles)
+
+    assert set(refused) == broken
+    assert all("ReceiptHandleIsInvalid" in reason for reason in refused.values())
+    # The ten good ones are gone; the two refused are still in flight (invisible), not lost.
+    counts = sqs.get_queue_attributes(
+        QueueUrl=queues.url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == (
+        "0",
+        "2",
+    )
