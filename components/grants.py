@@ -51,9 +51,9 @@ def read_objects(
     return [allow(actions, [_under(bucket_arn, prefix)])]
 
 
-def list_objects(bucket_arn: pulumi.Input[str], prefix: str = "") -> list[Statement]:
-    """List keys under `prefix` only: ListBucket is a bucket-level action, narrowed by `s3:prefix`."""
-    return [allow(["s3:ListBucket"], [bucket_arn], StringLike={"s3:prefix": [f"{prefix}*"]})]
+def list_objects(bucket_arn: pulumi.Input[str], prefixes: Sequence[str] = ("",)) -> list[Statement]:
+    """List keys under `prefixes` only: ListBucket is a bucket-level action, narrowed by `s3:prefix`."""
+    return [allow(["s3:ListBucket"], [bucket_arn], StringLike={"s3:prefix": [f"{p}*" for p in prefixes]})]
 
 
 def write_objects(bucket_arn: pulumi.Input[str], prefix: str = "") -> list[Statement]:

@@ -57,8 +57,7 @@ def worker_environment(
     """The contract with `services.worker`: every variable the container reads, in one place."""
     return {
         "QUEUE_URL": queue_url,
-        "BUCKET": bucket_name,
-        "INPUT_PREFIX": INPUT_PREFIX,
+        "OUTPUT_BUCKET": bucket_name,
         "OUTPUT_PREFIX": OUTPUT_PREFIX,
         "WORKER_CONCURRENCY": str(settings.worker_concurrency),
         "JOB_TIMEOUT_SECONDS": str(settings.job_timeout_seconds),

@@ -30,14 +30,19 @@ OUTPUT_PREFIX_VARIABLE = "OUTPUT_PREFIX"
 CONCURRENCY_VARIABLE = "CONCURRENCY"
 
 
+CHECKPOINT_MARKERS = "state/done/"
+"""Under the output prefix, one marker object per finished input (services/report/checkpoint.py)."""
+
+
 def report_task_statements(bucket_arn: pulumi.Input[str], settings: BatchSettings) -> list[grants.Statement]:
-    """Everything the report worker may do: list and read its input; write its reports and read back its
-    checkpoint, both under the output prefix. Nothing else in the bucket."""
+    """Everything the report worker may do: list and read its input; list its checkpoint markers and write
+    markers and reports under the output prefix. Nothing else in the bucket."""
     return [
-        *grants.list_objects(bucket_arn, settings.input_prefix),
+        *grants.list_objects(
+            bucket_arn, [settings.input_prefix, settings.output_prefix + CHECKPOINT_MARKERS]
+        ),
         *grants.read_objects(bucket_arn, settings.input_prefix),
         *grants.write_objects(bucket_arn, settings.output_prefix),
-        *grants.read_objects(bucket_arn, settings.output_prefix),
     ]
 
 

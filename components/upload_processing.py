@@ -35,7 +35,7 @@ PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 """Key schema of the results table, both strings (services.ingest.results writes them)."""
 
-RESULT_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+RESULT_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 """What the ingest worker does to its table: read the recorded sequencer, write a result conditionally."""
 
 

@@ -45,7 +45,7 @@ def test_list_and_write_objects(monitor):
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket"],
                 "Resource": [BUCKET],
-                "Condition": {"StringLike": {"s3:prefix": ["input/*"]}},
+                "Condition": {"StringLike": {"s3:prefix": ["input/*", "reports/state/*"]}},
             },
             {
                 "Effect": "Allow",
@@ -54,9 +54,12 @@ def test_list_and_write_objects(monitor):
             },
         ]
 
-    return render([*grants.list_objects(BUCKET, "input/"), *grants.write_objects(BUCKET, "reports/")]).apply(
-        check
-    )
+    return render(
+        [
+            *grants.list_objects(BUCKET, ["input/", "reports/state/"]),
+            *grants.write_objects(BUCKET, "reports/"),
+        ]
+    ).apply(check)
 
 
 def test_consume_messages_matches_cdk_grant_consume_messages():

@@ -148,8 +148,7 @@ def test_task_definition_runs_the_worker_with_its_settings(monitor: RecordingMon
     assert container["stopTimeout"] == 90
     assert {item["name"]: item["value"] for item in container["environment"]} == {
         "QUEUE_URL": monitor.by_name("jobs-queue").outputs["url"],
-        "BUCKET": monitor.by_name("jobs-data-bucket").outputs["bucket"],
-        "INPUT_PREFIX": "input/",
+        "OUTPUT_BUCKET": monitor.by_name("jobs-data-bucket").outputs["bucket"],
         "OUTPUT_PREFIX": "output/",
         "WORKER_CONCURRENCY": "3",
         "JOB_TIMEOUT_SECONDS": "200",

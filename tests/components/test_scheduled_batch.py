@@ -131,7 +131,7 @@ def test_scheduler_role_is_trusted_for_this_group_only(monitor: RecordingMonitor
     assert not monitor.of_type("aws:sqs/queuePolicy:QueuePolicy")
 
 
-def test_report_task_may_list_and_read_input_and_write_and_read_output_only(monitor: RecordingMonitor):
+def test_report_task_may_list_input_and_markers_read_input_and_write_output_only(monitor: RecordingMonitor):
     deploy()
     bucket = monitor.by_name("batch-data-bucket").outputs
     arn = bucket["arn"]
@@ -141,7 +141,7 @@ def test_report_task_may_list_and_read_input_and_write_and_read_output_only(moni
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
             "Resource": [arn],
-            "Condition": {"StringLike": {"s3:prefix": ["landing/*"]}},
+            "Condition": {"StringLike": {"s3:prefix": ["landing/*", "reports/daily/state/done/*"]}},
         },
         {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/landing/*"]},
         {
@@ -149,7 +149,6 @@ def test_report_task_may_list_and_read_input_and_write_and_read_output_only(moni
             "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
             "Resource": [f"{arn}/reports/daily/*"],
         },
-        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/reports/daily/*"]},
     ]
     [container] = json.loads(monitor.by_name("batch-report-definition").inputs["containerDefinitions"])
     assert container["name"] == "report"

@@ -191,7 +191,7 @@ def test_task_role_reads_uploads_under_the_prefix_and_writes_results(monitor: Re
         },
         {
             "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
             "Resource": [table_arn],
         },
     ]
