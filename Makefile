@@ -25,3 +25,9 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint pytest
+
+# Offline policy gate for one stack of this project: `make gate STACK=dev` (exit 1 on a mandatory violation).
+.PHONY: gate
+gate: $(STAMP)
+	$(if $(STACK),,$(error STACK is required, e.g. make gate STACK=dev))
+	$(BIN)/python -m tools.policy_gate --stack $(STACK)

@@ -6,13 +6,17 @@ one fixed account so that code which parses an ARN or builds a console link sees
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
-from collections.abc import Mapping
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 from pulumi.runtime.mocks import MockMonitor
 
@@ -34,6 +38,9 @@ class RecordedResource:
     dependencies: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]]
     provider: str = ""
+    wire_inputs: Mapping[str, Any] = field(default_factory=dict)
+    """Inputs as the engine passes them to policy packs: JSON, secrets and unknowns in their wire form."""
+    wire_outputs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,39 @@ class RecordingMocks(pulumi.runtime.Mocks):
         resource_id, extra = self._outputs_for(args.typ, args.name, args.inputs)
         outputs.update(extra)
         outputs.setdefault("tagsAll", args.inputs.get("tags") or {})
+        physical = str(outputs.get("name") or physical_name(args.name, args.inputs, "name"))
+        for key, kind in declared_outputs(args.typ).items():
+            if key not in outputs:
+                value = self._plausible(args.typ, key, kind, physical)
+                if value is not None:
+                    outputs[key] = value
         return resource_id, outputs
+
+    def _plausible(self, typ: str, key: str, kind: Any, physical: str) -> Any:
+        """What AWS returns for an output no input set: identifiers in AWS formats, empty values otherwise."""
+        if kind is str:
+            service = typ.split(":")[1].split("/")[0]
+            lowered = key.lower()
+            if lowered.endswith("arn"):
+                return self.arn(service, physical)
+            if lowered.endswith(("url", "endpoint", "address", "dnsname", "domainname", "hostname")):
+                host = f"{physical}.{service}.{self.region}.amazonaws.com"
+                return f"https://{host}" if lowered.endswith("url") else host
+            if lowered.endswith("id"):
+                return f"{physical}-{_suffix(key)}"
+            if lowered.endswith("name"):
+                return physical
+            return ""
+        if kind in (int, float):
+            return 0
+        if kind is bool:
+            return False
+        origin = typing.get_origin(kind)
+        if origin in (list, tuple, Sequence):
+            return []
+        if origin in (dict, Mapping):
+            return {}
+        return None
 
     def _outputs_for(self, typ: str, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         acct, region = self.account_id, self.region
@@ -253,12 +292,63 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+@functools.cache
+def declared_outputs(typ: str) -> dict[str, Any]:
+    """Output name -> value type of the SDK class for a type token (`aws:sqs/queue:Queue` is
+    `pulumi_aws.sqs.Queue`); only outputs that are always present (not Optional). Empty when unknown."""
+    parts = typ.split(":")
+    if len(parts) != 3:
+        return {}
+    package, module, class_name = parts[0], parts[1].split("/")[0], parts[2]
+    module_name = "pulumi_" + package.replace("-", "_") + ("" if module == "index" else f".{module}")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return {}
+    found: dict[str, Any] = {}
+    for attribute in vars(cls).values():
+        getter = attribute.fget if isinstance(attribute, property) else None
+        name = getattr(getter, "_pulumi_name", None)
+        annotation = getattr(getter, "__annotations__", {}).get("return")
+        if not name or typing.get_origin(annotation) is not pulumi.Output:
+            continue
+        (inner,) = typing.get_args(annotation) or (None,)
+        if inner is None or type(None) in typing.get_args(inner):
+            continue
+        found[name] = inner
+    return found
+
+
+_RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+
+def wire_value(value: Any) -> Any:
+    """A property in the form the engine gives analyzers: nulls dropped, resource references as their id
+    (custom resources) or URN (components); secret and unknown markers kept."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _RESOURCE_REFERENCE_SIG:
+            return value.get("id") or value.get("urn", "")
+        return {key: wire_value(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [wire_value(item) for item in value]
+    return value
+
+
 class RecordingMonitor(MockMonitor):
     """Keeps every registration with its parent and dependencies, which the stock monitor drops."""
 
     def __init__(self, mocks: RecordingMocks) -> None:
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the parent's full type chain, but not the root stack's type."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -280,6 +370,8 @@ class RecordingMonitor(MockMonitor):
                     key: tuple(value.urns) for key, value in request.propertyDependencies.items()
                 },
                 provider=request.provider,
+                wire_inputs=wire_value(json_format.MessageToDict(request.object)),
+                wire_outputs=wire_value(json_format.MessageToDict(response.object)),
             )
         )
         return response

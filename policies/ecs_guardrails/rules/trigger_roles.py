@@ -1,0 +1,59 @@
+"""Roles EventBridge and EventBridge Scheduler assume to start ECS tasks: scoped RunTask and PassRole.
+
+The service needs `ecs:RunTask` on the task definition and `iam:PassRole` on the task's two roles; a
+wildcard on either lets anyone who can edit a rule or schedule run any task with any role.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
+
+from .roles import EVENTS, SCHEDULER, roles_trusting
+from .stack_graph import Findings
+
+_TASK_DEFINITION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]+(:(\d+|\*))?$"
+)
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$")
+
+_SCOPES = (
+    ("ecs:RunTask", _TASK_DEFINITION_ARN, "task definition ARNs (family, optionally :revision or :*)"),
+    ("iam:PassRole", _ROLE_ARN, "named role ARNs"),
+)
+
+
+def scoped_run_task(args: StackValidationArgs, report: ReportViolation) -> None:
+    findings = Findings(report)
+    for role in roles_trusting(args.resources, {EVENTS, SCHEDULER}, findings):
+        for granting in role.documents:
+            for statement in granting.allow_statements():
+                if statement.not_actions or statement.not_resources:
+                    findings.violation(
+                        f"role {role.name}: {granting.source} {statement.label} allows with NotAction or "
+                        "NotResource",
+                        role.urn,
+                    )
+                for action, pattern, expected in _SCOPES:
+                    if not statement.grants(action):
+                        continue
+                    loose = [arn for arn in statement.resources if not pattern.match(arn)]
+                    if loose:
+                        findings.violation(
+                            f"role {role.name}: {granting.source} {statement.label} allows {action} on "
+                            f"{', '.join(loose)}; scope it to {expected}",
+                            role.urn,
+                        )
+    findings.finish(args)
+
+
+POLICIES = [
+    StackValidationPolicy(
+        name="trigger-role-scoped",
+        description="Roles that EventBridge or Scheduler assume allow ecs:RunTask only on task definitions "
+        "and iam:PassRole only on named roles.",
+        validate=scoped_run_task,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+]
