@@ -81,7 +81,7 @@ def run_stack(
         )
     for item in resources:
         built[item.name].property_dependencies = {
-            key: [built[name] for name in names] for key, names in item.depends.items()
+            key: [built[name] for name in names if name in built] for key, names in item.depends.items()
         }
     outcome = Outcome([])
     try:
