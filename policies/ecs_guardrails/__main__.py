@@ -8,6 +8,11 @@ from pulumi_policy import EnforcementLevel, PolicyPack
 
 # The CLI runs this file with its directory on sys.path; mypy knows `rules` as policies.ecs_guardrails.rules.
 from rules import (  # type: ignore[import-not-found]
+    container_images,
+    data_stores,
+    ecs_launch,
+    logs,
+    messaging,
     stopped_task_alerting,
     task_definitions,
     task_roles,
@@ -22,5 +27,10 @@ PolicyPack(
         *trigger_roles.POLICIES,
         *task_definitions.POLICIES,
         *stopped_task_alerting.POLICIES,
+        *messaging.POLICIES,
+        *data_stores.POLICIES,
+        *logs.POLICIES,
+        *container_images.POLICIES,
+        *ecs_launch.POLICIES,
     ],
 )

@@ -14,7 +14,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from .values import UNKNOWN, read, strings
 
-_IDENTITY_KEYS = ("arn", "name", "id")
+_IDENTITY_KEYS = ("arn", "name", "id", "bucket", "url")
 
 
 def of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyResource]:
@@ -22,7 +22,7 @@ def of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyReso
 
 
 def identities(resource: PolicyResource) -> set[str]:
-    """The known values another resource may use to name this one: its ARN, name and id."""
+    """The known values another resource may use to name this one: ARN, name, id, bucket name, URL."""
     found = set()
     for key in _IDENTITY_KEYS:
         value = read(resource.props, key)
