@@ -12,7 +12,6 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
@@ -20,7 +19,7 @@ from pulumi_policy import (
 )
 
 from . import documents
-from .resource_rules import resource_policy
+from .declarations import one_setting, resource_policy
 from .stack_graph import Findings, of_type, refers_to
 from .values import UNKNOWN, is_sequence, read, setting, strings
 
@@ -142,14 +141,6 @@ POLICIES = [
         "DynamoDB tables are KMS encrypted and (configurable) have point-in-time recovery.",
         [TABLE],
         _table_protected,
-        PolicyConfigSchema(
-            properties={
-                "requirePointInTimeRecovery": {
-                    "type": "boolean",
-                    "description": "Require point-in-time recovery.",
-                    "default": True,
-                }
-            }
-        ),
+        one_setting("requirePointInTimeRecovery", "Require point-in-time recovery.", True),
     ),
 ]

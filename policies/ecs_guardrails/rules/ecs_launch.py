@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .resource_rules import resource_policy
+from .declarations import resource_policy
 from .values import read
 
 SERVICE = "aws:ecs/service:Service"

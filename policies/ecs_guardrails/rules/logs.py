@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import PolicyConfigSchema
-
-from .resource_rules import resource_policy
+from .declarations import one_setting, resource_policy
 from .values import UNKNOWN, read, setting
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -31,15 +29,6 @@ POLICIES = [
         "CloudWatch log groups have a retention period of at least the configured minimum.",
         [LOG_GROUP],
         _retention,
-        PolicyConfigSchema(
-            properties={
-                "minimumRetentionDays": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "Fewest days a log group may keep logs.",
-                    "default": 1,
-                }
-            }
-        ),
+        one_setting("minimumRetentionDays", "Fewest days a log group may keep logs.", 1, minimum=1),
     ),
 ]

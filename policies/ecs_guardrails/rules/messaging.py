@@ -12,14 +12,13 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
-from .resource_rules import resource_policy
+from .declarations import one_setting, resource_policy
 from .stack_graph import Findings, depends_through, identities, of_type, refers_to
 from .values import UNKNOWN, read, setting
 
@@ -120,14 +119,8 @@ POLICIES = [
         "SNS topics are encrypted with a KMS key (a customer managed one, so EventBridge can publish).",
         [TOPIC],
         _topic_encrypted,
-        PolicyConfigSchema(
-            properties={
-                "allowAwsManagedKey": {
-                    "type": "boolean",
-                    "description": "Accept alias/aws/sns (only for topics no AWS service publishes to).",
-                    "default": False,
-                }
-            }
+        one_setting(
+            "allowAwsManagedKey", "Accept alias/aws/sns (only for topics no AWS service publishes to).", False
         ),
     ),
 ]

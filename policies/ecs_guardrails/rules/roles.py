@@ -8,7 +8,7 @@ the stack (`aws:iam/policy:Policy`) is followed to its document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,7 @@ class GrantingDocument:
 class RoleView:
     resource: PolicyResource
     trust: Mapping[str, Any]
-    documents: list[GrantingDocument] = field(default_factory=list)
+    granting: list[GrantingDocument] = field(default_factory=list)
     attached_arns: list[str] = field(default_factory=list)
     """Managed policy ARNs attached to the role that are not defined in this stack (AWS or elsewhere)."""
 
@@ -55,6 +55,12 @@ class RoleView:
     @property
     def urn(self) -> str:
         return self.resource.urn
+
+    def allow_statements(self) -> Iterator[tuple[GrantingDocument, documents.Statement]]:
+        """Every Allow statement that grants this role permissions, with the document it is in."""
+        for granting in self.granting:
+            for statement in granting.allow_statements():
+                yield granting, statement
 
     def trusted_services(self) -> set[str]:
         return {
@@ -147,4 +153,4 @@ def _add(view: RoleView, value: Any, source: str, urn: str, findings: Findings) 
         findings.violation(f"role {view.name}: {source}: {error}", urn)
         return
     if document is not None:
-        view.documents.append(GrantingDocument(source, document))
+        view.granting.append(GrantingDocument(source, document))

@@ -15,13 +15,13 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
+from .declarations import one_setting
 from .stack_graph import Findings, depends_through, of_type, refers_to
 from .values import UNKNOWN, read, setting, strings
 
@@ -158,15 +158,10 @@ POLICIES = [
         "topic with a subscription.",
         validate=stopped_task_alerting,
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "subscriptionProtocols": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "Subscription protocols that reach a person or a system that pages one.",
-                    "default": DEFAULT_PROTOCOLS,
-                }
-            }
+        config_schema=one_setting(
+            "subscriptionProtocols",
+            "Subscription protocols that reach a person or a system that pages one.",
+            DEFAULT_PROTOCOLS,
         ),
     ),
 ]

@@ -13,7 +13,6 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -21,6 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .declarations import one_setting
 from .stack_graph import Findings, depends_through, of_type
 from .values import UNKNOWN, is_sequence, read, setting
 
@@ -159,14 +159,10 @@ POLICIES = [
         description="ECS container environments hold no AWS access key ids or secret-named plaintext values.",
         validate=no_plaintext_secrets,
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "secretNamePattern": {
-                    "type": "string",
-                    "description": "Regex (case-insensitive) for variable names that hold secrets.",
-                    "default": SECRET_NAME_PATTERN,
-                }
-            }
+        config_schema=one_setting(
+            "secretNamePattern",
+            "Regex (case-insensitive) for variable names that hold secrets.",
+            SECRET_NAME_PATTERN,
         ),
     ),
     ResourceValidationPolicy(
@@ -174,15 +170,8 @@ POLICIES = [
         description="ECS containers have a read-only root file system.",
         validate=read_only_root,
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "exemptContainers": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "Container names allowed a writable root file system.",
-                    "default": [],
-                }
-            }
+        config_schema=one_setting(
+            "exemptContainers", "Container names allowed a writable root file system.", []
         ),
     ),
 ]

@@ -7,16 +7,20 @@ cdk-nag IAM4/IAM5, Checkov CKV_AWS_249, AWS's guidance on the confused deputy pr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
+    StackValidation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
 from . import documents
+from .declarations import one_setting
 from .roles import ECS_TASKS, RoleView, roles_trusting
 from .stack_graph import Findings, of_type, refers_to
 from .task_definitions import TASK_DEFINITION, container_definitions
@@ -55,63 +59,52 @@ def _task_roles(args: StackValidationArgs, findings: Findings) -> list[RoleView]
     return roles_trusting(args.resources, {ECS_TASKS}, findings)
 
 
-def no_wildcard_actions(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
-    for role in _task_roles(args, findings):
-        for granting in role.documents:
-            for statement in granting.allow_statements():
-                wide = [action for action in statement.actions if documents.is_service_wide(action)]
-                if wide:
+StatementCheck = Callable[[documents.Statement, Mapping[str, Any]], str | None]
+"""(an Allow statement of a task role, policy settings) -> what is wrong with it, or None."""
+
+
+def _statement_rule(check: StatementCheck) -> StackValidation:
+    """A stack validation running `check` on every Allow statement that grants a task role permissions."""
+
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        findings = Findings(report)
+        for role in _task_roles(args, findings):
+            for granting, statement in role.allow_statements():
+                problem = check(statement, args.get_config())
+                if problem:
                     findings.violation(
-                        f"task role {role.name}: {granting.source} {statement.label} allows "
-                        f"{', '.join(wide)}; list the exact actions the task needs",
-                        role.urn,
+                        f"task role {role.name}: {granting.source} {statement.label} {problem}", role.urn
                     )
-    findings.finish(args)
+        findings.finish(args)
+
+    return validate
 
 
-def no_not_action_or_not_resource(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
-    for role in _task_roles(args, findings):
-        for granting in role.documents:
-            for statement in granting.allow_statements():
-                inverted = [
-                    key
-                    for key, items in (
-                        ("NotAction", statement.not_actions),
-                        ("NotResource", statement.not_resources),
-                    )
-                    if items
-                ]
-                if inverted:
-                    findings.violation(
-                        f"task role {role.name}: {granting.source} {statement.label} allows with "
-                        f"{' and '.join(inverted)}, which grants everything not listed",
-                        role.urn,
-                    )
-    findings.finish(args)
+def _service_wide_actions(statement: documents.Statement, _config: Mapping[str, Any]) -> str | None:
+    wide = [action for action in statement.actions if documents.is_service_wide(action)]
+    return f"allows {', '.join(wide)}; list the exact actions the task needs" if wide else None
 
 
-def no_wildcard_resource(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
+def _inverted(statement: documents.Statement, _config: Mapping[str, Any]) -> str | None:
+    keys = [
+        key
+        for key, items in (("NotAction", statement.not_actions), ("NotResource", statement.not_resources))
+        if items
+    ]
+    return f"allows with {' and '.join(keys)}, which grants everything not listed" if keys else None
+
+
+def _wildcard_resource(statement: documents.Statement, config: Mapping[str, Any]) -> str | None:
+    if "*" not in statement.resources:
+        return None
     allowed = {
-        action.lower()
-        for action in setting(args.get_config(), "allowedActions", list(ACTIONS_WITHOUT_RESOURCES))
+        action.lower() for action in setting(config, "allowedActions", list(ACTIONS_WITHOUT_RESOURCES))
     }
-    for role in _task_roles(args, findings):
-        for granting in role.documents:
-            for statement in granting.allow_statements():
-                if "*" not in statement.resources:
-                    continue
-                scoped_actions = [action for action in statement.actions if action.lower() not in allowed]
-                if scoped_actions:
-                    findings.violation(
-                        f"task role {role.name}: {granting.source} {statement.label} allows "
-                        f'{", ".join(scoped_actions)} on Resource "*"; these actions support resource '
-                        "ARNs, so name the exact ones",
-                        role.urn,
-                    )
-    findings.finish(args)
+    scoped = [action for action in statement.actions if action.lower() not in allowed]
+    if not scoped:
+        return None
+    actions = ", ".join(scoped)
+    return f'allows {actions} on Resource "*"; these actions support resource ARNs, so name the exact ones'
 
 
 def no_managed_policies(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -167,29 +160,27 @@ def execution_role_minimal(args: StackValidationArgs, report: ReportViolation) -
         if not users:
             continue
         secrets = _secret_references(users, findings)
-        for granting in role.documents:
-            for statement in granting.allow_statements():
-                extra = [action for action in statement.actions if action.lower() not in allowed]
-                if extra:
+        for granting, statement in role.allow_statements():
+            where = f"execution role {role.name}: {granting.source} {statement.label}"
+            extra = [action for action in statement.actions if action.lower() not in allowed]
+            if extra:
+                findings.violation(
+                    f"{where} allows {', '.join(extra)}; an execution role only pulls images, writes logs "
+                    "and reads the task's own secrets (what the containers use belongs on the task role)",
+                    role.urn,
+                )
+            if secrets is not None and any(statement.grants(action) for action in _SECRET_READS):
+                foreign = [
+                    arn
+                    for arn in statement.resources
+                    if arn != "*" and not any(ref.startswith(arn.rstrip("*")) for ref in secrets)
+                ]
+                if foreign:
                     findings.violation(
-                        f"execution role {role.name}: {granting.source} {statement.label} allows "
-                        f"{', '.join(extra)}; an execution role only pulls images, writes logs and reads "
-                        "the task's own secrets (permissions the containers use belong on the task role)",
+                        f"{where} reads {', '.join(foreign)}, which no container of its task definitions "
+                        "uses as a secret",
                         role.urn,
                     )
-                if secrets is not None and any(statement.grants(action) for action in _SECRET_READS):
-                    foreign = [
-                        arn
-                        for arn in statement.resources
-                        if arn != "*" and not any(ref.startswith(arn.rstrip("*")) for ref in secrets)
-                    ]
-                    if foreign:
-                        findings.violation(
-                            f"execution role {role.name}: {granting.source} {statement.label} reads "
-                            f"{', '.join(foreign)}, which no container of its task definitions uses "
-                            "as a secret",
-                            role.urn,
-                        )
     findings.finish(args)
 
 
@@ -209,38 +200,25 @@ def _secret_references(task_definitions: list[PolicyResource], findings: Finding
     return refs
 
 
-def _schema(key: str, description: str, default: list[str]) -> PolicyConfigSchema:
-    return PolicyConfigSchema(
-        properties={
-            key: {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": description,
-                "default": default,
-            }
-        }
-    )
-
-
 POLICIES = [
     StackValidationPolicy(
         name="task-role-no-wildcard-actions",
         description="ECS task roles allow no `*` or `service:*` actions.",
-        validate=no_wildcard_actions,
+        validate=_statement_rule(_service_wide_actions),
         enforcement_level=EnforcementLevel.MANDATORY,
     ),
     StackValidationPolicy(
         name="task-role-no-not-action",
         description="ECS task roles have no Allow statement with NotAction or NotResource.",
-        validate=no_not_action_or_not_resource,
+        validate=_statement_rule(_inverted),
         enforcement_level=EnforcementLevel.MANDATORY,
     ),
     StackValidationPolicy(
         name="task-role-no-wildcard-resource",
         description='ECS task roles use Resource "*" only for actions that support no resource ARN.',
-        validate=no_wildcard_resource,
+        validate=_statement_rule(_wildcard_resource),
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=_schema(
+        config_schema=one_setting(
             "allowedActions", 'Actions that may use Resource "*".', list(ACTIONS_WITHOUT_RESOURCES)
         ),
     ),
@@ -250,7 +228,7 @@ POLICIES = [
         "except allow-listed ones.",
         validate=no_managed_policies,
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=_schema("allowedPolicyArns", "Managed policy ARNs a task role may have.", []),
+        config_schema=one_setting("allowedPolicyArns", "Managed policy ARNs a task role may have.", []),
     ),
     StackValidationPolicy(
         name="task-role-trust-scoped",
@@ -264,7 +242,7 @@ POLICIES = [
         description="ECS execution roles may only pull images, write logs and read their task's own secrets.",
         validate=execution_role_minimal,
         enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=_schema(
+        config_schema=one_setting(
             "allowedActions", "Actions an execution role may have.", list(EXECUTION_ROLE_ACTIONS)
         ),
     ),

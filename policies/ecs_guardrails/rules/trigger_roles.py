@@ -27,24 +27,16 @@ _SCOPES = (
 def scoped_run_task(args: StackValidationArgs, report: ReportViolation) -> None:
     findings = Findings(report)
     for role in roles_trusting(args.resources, {EVENTS, SCHEDULER}, findings):
-        for granting in role.documents:
-            for statement in granting.allow_statements():
-                if statement.not_actions or statement.not_resources:
+        for granting, statement in role.allow_statements():
+            where = f"role {role.name}: {granting.source} {statement.label}"
+            if statement.not_actions or statement.not_resources:
+                findings.violation(f"{where} allows with NotAction or NotResource", role.urn)
+            for action, pattern, expected in _SCOPES:
+                loose = [arn for arn in statement.resources if not pattern.match(arn)]
+                if statement.grants(action) and loose:
                     findings.violation(
-                        f"role {role.name}: {granting.source} {statement.label} allows with NotAction or "
-                        "NotResource",
-                        role.urn,
+                        f"{where} allows {action} on {', '.join(loose)}; scope it to {expected}", role.urn
                     )
-                for action, pattern, expected in _SCOPES:
-                    if not statement.grants(action):
-                        continue
-                    loose = [arn for arn in statement.resources if not pattern.match(arn)]
-                    if loose:
-                        findings.violation(
-                            f"role {role.name}: {granting.source} {statement.label} allows {action} on "
-                            f"{', '.join(loose)}; scope it to {expected}",
-                            role.urn,
-                        )
     findings.finish(args)
 
 

@@ -1,4 +1,4 @@
-"""Building resource policies from small checks, so each module states only what it checks."""
+"""Declaring policies briefly: resource policies from small checks, and one-setting config schemas."""
 
 from __future__ import annotations
 
@@ -38,3 +38,15 @@ def resource_policy(
         enforcement_level=EnforcementLevel.MANDATORY,
         config_schema=config_schema,
     )
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", str: "string", list: "array"}
+
+
+def one_setting(key: str, description: str, default: Any, **schema: Any) -> PolicyConfigSchema:
+    """A config schema with one setting whose JSON type follows its default (lists hold strings)."""
+    kind = _JSON_TYPES[type(default)]
+    spec: dict[str, Any] = {"type": kind, "description": description, "default": default, **schema}
+    if kind == "array":
+        spec.setdefault("items", {"type": "string"})
+    return PolicyConfigSchema(properties={key: spec})
