@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(wildcard __main__.py components services policies tools tests benchmarks)
+	$(BIN)/actionlint
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
