@@ -168,3 +168,18 @@ def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
     completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), cwd=tmp_path)
     assert completed.returncode == 2
     assert "no policy packs under policies/" in completed.stderr
+
+
+def test_pack_that_crashes_is_an_error_with_its_message(tmp_path):
+    pack = tmp_path / "crashing-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text(
+        "from pulumi_policy import PolicyPack, ResourceValidationPolicy\n\n\n"
+        "def crash(args, report):\n    raise TypeError('policy bug')\n\n\n"
+        "PolicyPack(name='crashing', policies=[\n"
+        "    ResourceValidationPolicy(name='crash', description='d', validate=crash)])\n"
+    )
+    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
+    assert completed.returncode == 2
+    assert "failed: Exception calling application: policy bug" in completed.stderr

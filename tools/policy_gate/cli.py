@@ -11,7 +11,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import grpc
 import yaml
 
 from . import pack_config, program, report
@@ -46,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="config for the pack at the same position (default: policies/config/<stack>.json when present)",
+        help="config for the pack at the same position (default, for the default packs only: "
+        "policies/config/<stack>.json when present)",
     )
     parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object")
     return parser
@@ -66,7 +69,9 @@ def _packs(given: Sequence[str]) -> list[Path]:
     return packs
 
 
-def _configs(given: Sequence[str], packs: Sequence[Path], stack: str) -> list[Path | None]:
+def _configs(
+    given: Sequence[str], packs: Sequence[Path], stack: str, *, explicit_packs: bool
+) -> list[Path | None]:
     """One config per pack (paired by position, as the CLI pairs them), or the stack's default for all."""
     if given:
         if len(given) != len(packs):
@@ -75,7 +80,9 @@ def _configs(given: Sequence[str], packs: Sequence[Path], stack: str) -> list[Pa
             )
         return [Path(item) for item in given]
     default = Path("policies") / "config" / f"{stack}.json"
-    return [default if default.is_file() else None] * len(packs)
+    if explicit_packs or not default.is_file():
+        return [None] * len(packs)  # the stack's config is written for our packs, not for packs named here
+    return [default] * len(packs)
 
 
 def _version(pack: Path, reported: str) -> str:
@@ -86,9 +93,28 @@ def _version(pack: Path, reported: str) -> str:
     return str(declared.get("version") or reported) if isinstance(declared, dict) else reported
 
 
+def _analyze(
+    server: PackServer, resources: list[dict[str, Any]]
+) -> tuple[list[Diagnostic], list[NotApplicable]]:
+    """`Analyze` per resource (inputs), then `AnalyzeStack` (outputs and the graph), as the engine does."""
+    diagnostics: list[Diagnostic] = []
+    not_applicable: list[NotApplicable] = []
+    try:
+        for resource in resources:
+            found, skipped = server.analyze(resource)
+            diagnostics += found
+            not_applicable += skipped
+        found, skipped = server.analyze_stack(resources)
+    except grpc.RpcError as error:
+        details = getattr(error, "details", None)
+        detail = details() if callable(details) else str(error)
+        raise PackError(f"policy pack {server.directory} failed: {detail}\n{server.stderr_text()}") from error
+    return diagnostics + found, not_applicable + skipped
+
+
 def run(args: argparse.Namespace) -> report.GateResult:
     packs = _packs(args.policy_pack)
-    config_paths = _configs(args.policy_pack_config, packs, args.stack)
+    config_paths = _configs(args.policy_pack_config, packs, args.stack, explicit_packs=bool(args.policy_pack))
     settings = [pack_config.load(path) if path else {} for path in config_paths]
     loaded = program.load(Path(args.cwd), args.stack)
     servers = [PackServer(pack.resolve()) for pack in packs]
@@ -111,21 +137,15 @@ def run(args: argparse.Namespace) -> report.GateResult:
             )
             server.configure_stack(project=loaded.project, stack=args.stack)
             server.configure(resolved)
-            diagnostics: list[Diagnostic] = []
-            not_applicable: list[NotApplicable] = []
-            for resource in resources:
-                found, skipped = server.analyze(resource)
-                diagnostics += found
-                not_applicable += skipped
-            found, skipped = server.analyze_stack(resources)
+            diagnostics, not_applicable = _analyze(server, resources)
             results.append(
                 report.PackResult(
                     name=info.name,
                     version=_version(pack, info.version),
                     path=str(pack),
                     levels={name: level for name, (level, _) in resolved.items()},
-                    diagnostics=diagnostics + found,
-                    not_applicable=not_applicable + skipped,
+                    diagnostics=diagnostics,
+                    not_applicable=not_applicable,
                 )
             )
     finally:
