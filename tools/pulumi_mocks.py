@@ -257,29 +257,29 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:iam::{self.account_id}:user/ci",
                 "userId": "AIDAEXAMPLEUSERID",
                 "id": self.account_id,
-            }, None
+            }, []
         if function == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}, None
+            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}, []
         if function == "aws:index/getPartition:getPartition":
             return {
                 "partition": "aws",
                 "dnsSuffix": "amazonaws.com",
                 "id": "aws",
                 "reverseDnsPrefix": "com.amazonaws",
-            }, None
+            }, []
         if function == "aws:ec2/getVpc:getVpc":
             return {
                 "id": "vpc-0default0000000",
                 "arn": self.arn("ec2", "vpc/vpc-0default0000000"),
                 "cidrBlock": "172.31.0.0/16",
                 "default": True,
-            }, None
+            }, []
         if function == "aws:ec2/getSubnets:getSubnets":
             ids = [f"subnet-0default00000000{index}" for index in range(3)]
-            return {"id": self.region, "ids": ids}, None
+            return {"id": self.region, "ids": ids}, []
         if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{self.region}{letter}" for letter in "abc"]
-            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 4)]}, None
+            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 4)]}, []
         if function == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {
                 "authorizationToken": "QVdTOnRva2Vu",
@@ -288,35 +288,103 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "proxyEndpoint": f"https://{self.account_id}.dkr.ecr.{self.region}.amazonaws.com",
                 "expiresAt": "2030-01-01T00:00:00Z",
                 "id": self.region,
-            }, None
-        return {}, None
+            }, []
+        if function == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return policy_document(args.args), []
+        result = dict(args.args)
+        physical = str(result.get("name") or function.rsplit(":", 1)[-1])
+        for key, kind in declared_results(function).items():
+            if key not in result:
+                value = self._plausible(function, key, kind, physical)
+                if value is not None:
+                    result[key] = value
+        return result, []
+
+
+def _one_or_many(values: Any) -> Any:
+    """IAM JSON as the provider renders it: a single value as a string, several as a list."""
+    items = list(values or [])
+    return items[0] if len(items) == 1 else items
+
+
+def policy_document(args: Mapping[str, Any]) -> dict[str, Any]:
+    """`aws.iam.get_policy_document` rendered like the provider does, so programs that build IAM JSON
+    with it get the real document (and the policies see it)."""
+    rendered = []
+    for statement in args.get("statements") or []:
+        item: dict[str, Any] = {}
+        if statement.get("sid"):
+            item["Sid"] = statement["sid"]
+        item["Effect"] = statement.get("effect") or "Allow"
+        for key, name in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            if statement.get(key):
+                item[name] = _one_or_many(statement[key])
+        for key, name in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            principals = statement.get(key) or []
+            if principals:
+                item[name] = {p["type"]: _one_or_many(p.get("identifiers")) for p in principals}
+        conditions: dict[str, dict[str, Any]] = {}
+        for condition in statement.get("conditions") or []:
+            conditions.setdefault(condition["test"], {})[condition["variable"]] = _one_or_many(
+                condition.get("values")
+            )
+        if conditions:
+            item["Condition"] = conditions
+        rendered.append(item)
+    document: dict[str, Any] = {"Version": args.get("version") or "2012-10-17", "Statement": rendered}
+    if args.get("policyId"):
+        document["Id"] = args["policyId"]
+    text = json.dumps(document, indent=2)
+    return {"json": text, "minifiedJson": json.dumps(document, separators=(",", ":")), "id": _suffix(text)}
+
+
+def _sdk_class(token: str, class_name: str) -> Any:
+    """The Python class in the SDK module a token names (`aws:sqs/queue:Queue` -> `pulumi_aws.sqs`)."""
+    package, module = token.split(":")[0], token.split(":")[1].split("/")[0]
+    module_name = "pulumi_" + package.replace("-", "_") + ("" if module == "index" else f".{module}")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _always_present(cls: Any, *, outputs: bool) -> dict[str, Any]:
+    """Engine name -> value type of the class's `@pulumi.getter` properties that are not Optional."""
+    found: dict[str, Any] = {}
+    for attribute in vars(cls).values() if cls is not None else ():
+        getter = attribute.fget if isinstance(attribute, property) else None
+        name = getattr(getter, "_pulumi_name", None)
+        kind = getattr(getter, "__annotations__", {}).get("return")
+        if outputs:
+            if typing.get_origin(kind) is not pulumi.Output:
+                continue
+            (kind,) = typing.get_args(kind) or (None,)
+        if not name or kind is None or type(None) in typing.get_args(kind):
+            continue
+        found[name] = kind
+    return found
 
 
 @functools.cache
 def declared_outputs(typ: str) -> dict[str, Any]:
-    """Output name -> value type of the SDK class for a type token (`aws:sqs/queue:Queue` is
-    `pulumi_aws.sqs.Queue`); only outputs that are always present (not Optional). Empty when unknown."""
-    parts = typ.split(":")
-    if len(parts) != 3:
+    """Outputs a resource always has, from its SDK class (`aws:sqs/queue:Queue` is `pulumi_aws.sqs.Queue`)."""
+    if typ.count(":") != 2:
         return {}
-    package, module, class_name = parts[0], parts[1].split("/")[0], parts[2]
-    module_name = "pulumi_" + package.replace("-", "_") + ("" if module == "index" else f".{module}")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError):
+    return _always_present(_sdk_class(typ, typ.rsplit(":", 1)[1]), outputs=True)
+
+
+@functools.cache
+def declared_results(token: str) -> dict[str, Any]:
+    """Fields an invoke's result always has (`aws:ec2/getAmi:getAmi` gives `pulumi_aws.ec2.GetAmiResult`)."""
+    if token.count(":") != 2:
         return {}
-    found: dict[str, Any] = {}
-    for attribute in vars(cls).values():
-        getter = attribute.fget if isinstance(attribute, property) else None
-        name = getattr(getter, "_pulumi_name", None)
-        annotation = getattr(getter, "__annotations__", {}).get("return")
-        if not name or typing.get_origin(annotation) is not pulumi.Output:
-            continue
-        (inner,) = typing.get_args(annotation) or (None,)
-        if inner is None or type(None) in typing.get_args(inner):
-            continue
-        found[name] = inner
-    return found
+    function = token.rsplit(":", 1)[1]
+    return _always_present(_sdk_class(token, function[:1].upper() + function[1:] + "Result"), outputs=False)
 
 
 _RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"

@@ -1,5 +1,7 @@
 """What the gate adds to the recording mock: outputs for any type, engine URNs, the analyzer's wire form."""
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -66,3 +68,68 @@ def test_wire_value_downgrades_resource_references_and_drops_nulls():
     component = {**reference, "urn": "urn:pulumi:dev::p::test:index:Box::b"}
     wire = pulumi_mocks.wire_value({"role": custom, "parts": [component, None], "gone": None, "keep": 0})
     assert wire == {"role": "r-123", "parts": ["urn:pulumi:dev::p::test:index:Box::b", None], "keep": 0}
+
+
+@pulumi.runtime.test
+def test_policy_document_invoke_renders_iam_json(monitor: pulumi_mocks.RecordingMonitor):
+    document = aws.iam.get_policy_document_output(
+        statements=[
+            {
+                "actions": ["sts:AssumeRole"],
+                "principals": [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}],
+                "conditions": [
+                    {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["123456789012"]}
+                ],
+            },
+            {
+                "sid": "Read",
+                "effect": "Allow",
+                "actions": ["s3:GetObject", "s3:ListBucket"],
+                "resources": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            },
+        ]
+    )
+
+    def check(rendered: str) -> None:
+        assert json.loads(rendered) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                },
+                {
+                    "Sid": "Read",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:ListBucket"],
+                    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                },
+            ],
+        }
+
+    return document.json.apply(check)
+
+
+@pulumi.runtime.test
+def test_other_invokes_get_plausible_results(monitor: pulumi_mocks.RecordingMonitor):
+    image = aws.ec2.get_ami_output(owners=["amazon"], most_recent=True)
+
+    def check(args: list[object]) -> None:
+        arn, architecture, owners = args
+        assert arn == "arn:aws:ec2:eu-west-1:123456789012:getAmi"
+        assert architecture == ""
+        assert owners == ["amazon"]
+
+    return pulumi.Output.all(image.arn, image.architecture, image.owners).apply(check)
+
+
+@pulumi.runtime.test
+def test_caller_identity_invoke_answers_with_the_fixed_account(monitor: pulumi_mocks.RecordingMonitor):
+    identity = aws.get_caller_identity_output()
+    return identity.account_id.apply(lambda account: assert_equal(account, "123456789012"))
+
+
+def assert_equal(actual: object, expected: object) -> None:
+    assert actual == expected
