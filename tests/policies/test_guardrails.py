@@ -92,6 +92,35 @@ def test_separate_redrive_policy_resource_counts():
     assert run_stack(policy("sqs-worker-queue-dead-letter"), stack).violations == []
 
 
+@pytest.mark.parametrize(
+    ("target", "depends"),
+    [
+        (
+            Resource(
+                "aws:cloudwatch/eventTarget:EventTarget", "on-upload", {"deadLetterConfig": {"arn": UNKNOWN}}
+            ),
+            {"deadLetterConfig": ["work-dlq"]},
+        ),
+        (
+            Resource(
+                "aws:scheduler/schedule:Schedule",
+                "nightly",
+                {"target": {"deadLetterConfig": {"arn": DLQ_ARN}}},
+            ),
+            {},
+        ),
+    ],
+)
+def test_dead_letter_queue_of_an_ecs_trigger_is_exempt(target, depends):
+    target.depends = depends
+    worker = queues(json.dumps({"deadLetterTargetArn": f"{DLQ_ARN}-other"}))
+    assert run_stack(policy("sqs-worker-queue-dead-letter"), [*worker, target]).violations == []
+    target.props, target.depends = {}, {}
+    assert run_stack(policy("sqs-worker-queue-dead-letter"), [*worker, target]).urns == [
+        urn(QUEUE, "work-dlq")
+    ]
+
+
 def test_queue_without_redrive_policy_is_reported_but_not_its_peer():
     outcome = run_stack(policy("sqs-worker-queue-dead-letter"), queues())
     assert outcome.urns == [urn(QUEUE, "work"), urn(QUEUE, "work-dlq")]

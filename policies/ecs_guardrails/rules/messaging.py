@@ -1,7 +1,8 @@
 """SQS and SNS: encryption at rest, and a dead-letter queue behind every worker queue.
 
 A dead-letter queue is recognised as the target of another queue's redrive policy (inline
-`redrivePolicy` or a separate `aws:sqs/redrivePolicy:RedrivePolicy`); it needs none of its own.
+`redrivePolicy` or a separate `aws:sqs/redrivePolicy:RedrivePolicy`) or of an EventBridge target's or a
+Scheduler schedule's `deadLetterConfig`; it needs no redrive policy of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .values import UNKNOWN, read, setting
 QUEUE = "aws:sqs/queue:Queue"
 REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
 TOPIC = "aws:sns/topic:Topic"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 
 
@@ -46,51 +49,59 @@ def _topic_encrypted(props: Mapping[str, Any], config: Mapping[str, Any]) -> lis
     return []
 
 
-def _redrive_target(value: Any) -> str | None:
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-        target = read(parsed, "deadLetterTargetArn") if isinstance(parsed, Mapping) else None
-        return target if isinstance(target, str) else None
-    return None
+def _redrive_target(value: Any) -> Any:
+    """The dead-letter queue ARN in a redrive policy (a JSON string); UNKNOWN when the policy is."""
+    if value is UNKNOWN or not isinstance(value, str):
+        return value if value is UNKNOWN else None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return None
+    return read(parsed, "deadLetterTargetArn") if isinstance(parsed, Mapping) else None
 
 
-def _redrive_sources(resources: list[PolicyResource]) -> list[tuple[PolicyResource, PolicyResource | None]]:
-    """(resource holding a redrive policy, the queue it applies to or None for the queue itself)."""
+def _redriven_queues(resources: list[PolicyResource]) -> set[str]:
+    """URNs of queues with a redrive policy, inline or as a separate RedrivePolicy resource."""
     queues = of_type(resources, QUEUE)
-    sources: list[tuple[PolicyResource, PolicyResource | None]] = [
-        (queue, None) for queue in queues if read(queue.props, "redrivePolicy") not in (None, "")
-    ]
+    found = {queue.urn for queue in queues if read(queue.props, "redrivePolicy") not in (None, "")}
     for policy in of_type(resources, REDRIVE_POLICY):
-        for queue in queues:
-            if refers_to(policy, "queueUrl", queue):
-                sources.append((policy, queue))
-    return sources
+        found.update(queue.urn for queue in queues if refers_to(policy, "queueUrl", queue))
+    return found
 
 
-def _is_dead_letter_target(
-    queue: PolicyResource, sources: list[tuple[PolicyResource, PolicyResource | None]]
-) -> bool:
+def _dead_letter_pointers(resources: list[PolicyResource]) -> list[tuple[PolicyResource, str, Any]]:
+    """(resource, property, dead-letter queue ARN or UNKNOWN) for every place that names a dead-letter queue:
+    redrive policies, and the dead-letter configs of EventBridge targets and Scheduler schedules."""
+    pointers = [
+        (holder, "redrivePolicy", _redrive_target(read(holder.props, "redrivePolicy")))
+        for holder in of_type(resources, QUEUE, REDRIVE_POLICY)
+    ]
+    pointers += [
+        (t, "deadLetterConfig", read(t.props, "deadLetterConfig", "arn"))
+        for t in of_type(resources, EVENT_TARGET)
+    ]
+    pointers += [
+        (s, "target", read(s.props, "target", "deadLetterConfig", "arn"))
+        for s in of_type(resources, SCHEDULE)
+    ]
+    return pointers
+
+
+def _is_dead_letter_queue(queue: PolicyResource, pointers: list[tuple[PolicyResource, str, Any]]) -> bool:
     names = identities(queue)
-    for holder, _ in sources:
-        if queue.urn in {r.urn for r in depends_through(holder, "redrivePolicy")}:
-            return True
-        if _redrive_target(read(holder.props, "redrivePolicy")) in names:
-            return True
-    return False
+    return any(
+        arn in names or (arn is UNKNOWN and queue.urn in {r.urn for r in depends_through(holder, key)})
+        for holder, key, arn in pointers
+    )
 
 
 def worker_queues_have_dead_letter_queues(args: StackValidationArgs, report: ReportViolation) -> None:
     findings = Findings(report)
     resources = list(args.resources)
-    sources = _redrive_sources(resources)
-    redriven = {holder.urn if applies_to is None else applies_to.urn for holder, applies_to in sources}
+    redriven = _redriven_queues(resources)
+    pointers = _dead_letter_pointers(resources)
     for queue in of_type(resources, QUEUE):
-        if queue.urn in redriven or _is_dead_letter_target(queue, sources):
-            continue
-        if read(queue.props, "redrivePolicy") is UNKNOWN:
+        if queue.urn in redriven or _is_dead_letter_queue(queue, pointers):
             continue
         findings.violation(
             f"queue {queue.name} has no redrive policy: a message that keeps failing is retried until it "
