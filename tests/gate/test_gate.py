@@ -79,6 +79,16 @@ def test_violation_is_reported_at_the_stack_level(
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plaintext_secret_is_mandatory_even_in_dev(stack):
+    code, result = gate_json("gate_plaintext-secret", stack)
+    assert code == 1
+    found = [(v["policy"], v["enforcementLevel"], v["urn"]) for v in result["violations"]]
+    typ = "aws:ecs/taskDefinition:TaskDefinition"
+    assert found == [("ecs-task-no-plaintext-secrets", "mandatory", urn(stack, typ, "job"))]
+    assert "DB_PASSWORD looks like a secret in plain text" in result["violations"][0]["message"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_compliant_program_passes(stack):
     code, result = gate_json("gate_compliant", stack)
     assert (code, result["violations"], result["exitCode"]) == (0, [], 0)
