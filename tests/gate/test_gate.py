@@ -100,6 +100,8 @@ def test_broken_program_exits_2_with_its_error():
     completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_broken"))
     assert completed.returncode == 2
     assert "ValueError: broken fixture: jobs.max_tasks is missing" in completed.stderr
+    assert 'ecs_baseline.py", line' in completed.stderr
+    assert "program_host.py" not in completed.stderr
     assert completed.stdout == ""
 
 

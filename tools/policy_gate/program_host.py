@@ -71,14 +71,36 @@ def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _is_machinery(filename: str) -> bool:
+    """Frames of this host, runpy, asyncio and the Pulumi SDK's runtime: noise around the program's error."""
+    return (
+        filename == __file__
+        or filename.startswith("<frozen")
+        or f"{os.sep}asyncio{os.sep}" in filename
+        or f"{os.sep}pulumi{os.sep}runtime{os.sep}" in filename
+        or filename.endswith(f"{os.sep}pulumi{os.sep}output.py")
+    )
+
+
+def _program_traceback(error: BaseException) -> str:
+    frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__) if not _is_machinery(frame.filename)
+    ]
+    return (
+        "Traceback (most recent call last, program frames only):\n"
+        + "".join(traceback.format_list(frames))
+        + "".join(traceback.format_exception_only(type(error), error))
+    )
+
+
 def main() -> int:
     request = json.loads(sys.argv[1])
     os.environ["PULUMI_CONFIG"] = json.dumps(request["config"])
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(request["secretKeys"])
     try:
         resources = _run(request)
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as error:  # any failure of the program is reported to the gate, not raised
+        sys.stderr.write(_program_traceback(error))
         return 1
     Path(request["output"]).write_text(json.dumps({"resources": resources}))
     return 0
