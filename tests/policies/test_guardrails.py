@@ -215,6 +215,22 @@ def test_bucket_without_tls_only_policy_is_reported():
     assert "TLS only" in bucket_problem(stack)
 
 
+def test_unknown_bucket_settings_are_checked_at_update():
+    stack = bucket_stack()
+    by_name(stack, "uploads-sse").props["rules"] = [
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": UNKNOWN}}
+    ]
+    by_name(stack, "uploads-block").props["blockPublicAcls"] = UNKNOWN
+    outcome = run_stack(policy("s3-bucket-hardened"), stack)
+    assert (outcome.violations, outcome.not_applicable) == (
+        [],
+        "not known until update: settings of uploads-block",
+    )
+    by_name(stack, "uploads-block").props["blockPublicAcls"] = True
+    outcome = run_stack(policy("s3-bucket-hardened"), stack)
+    assert outcome.not_applicable == "not known until update: encryption configuration of bucket uploads"
+
+
 def test_unknown_bucket_policy_is_checked_at_update():
     stack = bucket_stack()
     by_name(stack, "uploads-policy").props["policy"] = UNKNOWN
@@ -329,3 +345,20 @@ def test_ecs_target_without_dead_letter_queue_or_retry_policy_is_reported(index)
 def test_non_ecs_targets_need_no_dead_letter_queue():
     target = Resource("aws:cloudwatch/eventTarget:EventTarget", "to-topic", {"arn": "arn:aws:sns:x"})
     assert problems("ecs-target-dead-letter-and-retry", target) == []
+
+
+def test_unknown_values_in_resource_checks_wait_for_update():
+    assert problems("dynamodb-table-protected", table(serverSideEncryption={"enabled": UNKNOWN})) == []
+    repository = Resource(
+        "aws:ecr/repository:Repository",
+        "jobs",
+        {"imageScanningConfiguration": {"scanOnPush": UNKNOWN}, "imageTagMutability": UNKNOWN},
+    )
+    assert problems("ecr-repository-hardened", repository) == []
+    assert (
+        problems(
+            "log-group-retention",
+            Resource("aws:cloudwatch/logGroup:LogGroup", "l", {"retentionInDays": UNKNOWN}),
+        )
+        == []
+    )

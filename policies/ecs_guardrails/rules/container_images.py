@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .declarations import resource_policy
-from .values import read
+from .values import UNKNOWN, read
 
 REPOSITORIES = ("aws:ecr/repository:Repository", "awsx:ecr:Repository")
 _IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
@@ -18,9 +18,9 @@ _IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 
 def _repository_hardened(props: Mapping[str, Any], _config: Mapping[str, Any]) -> list[str]:
     problems = []
-    if read(props, "imageScanningConfiguration", "scanOnPush") is not True:
+    if read(props, "imageScanningConfiguration", "scanOnPush") not in (True, UNKNOWN):
         problems.append("does not scan images on push (imageScanningConfiguration.scanOnPush)")
-    if read(props, "imageTagMutability") not in _IMMUTABLE:
+    if read(props, "imageTagMutability") not in (*_IMMUTABLE, UNKNOWN):
         problems.append("has mutable tags; set imageTagMutability to IMMUTABLE")
     return problems
 

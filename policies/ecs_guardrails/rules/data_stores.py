@@ -21,7 +21,7 @@ from pulumi_policy import (
 from . import documents
 from .declarations import one_setting, resource_policy
 from .stack_graph import Findings, of_type, refers_to
-from .values import UNKNOWN, is_sequence, read, setting, strings
+from .values import UNKNOWN, has_unknown, is_sequence, read, setting, strings
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -44,6 +44,8 @@ def _attached(bucket: PolicyResource, resources: list[PolicyResource], *types: s
 
 def _public_access_problem(bucket: PolicyResource, resources: list[PolicyResource]) -> str | None:
     for block in _attached(bucket, resources, PUBLIC_ACCESS_BLOCK):
+        if any(read(block.props, flag) is UNKNOWN for flag in _BLOCK_FLAGS):
+            raise _UnknownError(f"settings of {block.name}")
         off = [flag for flag in _BLOCK_FLAGS if read(block.props, flag) is not True]
         if not off:
             return None
@@ -64,10 +66,10 @@ def _sse_rules_encrypt(rules: Any) -> bool:
 def _encryption_problem(bucket: PolicyResource, resources: list[PolicyResource]) -> str | None:
     if _sse_rules_encrypt(read(bucket.props, "serverSideEncryptionConfiguration", "rule")):
         return None
-    if any(
-        _sse_rules_encrypt(read(c.props, "rules"))
-        for c in _attached(bucket, resources, *ENCRYPTION_CONFIGURATIONS)
-    ):
+    configurations = _attached(bucket, resources, *ENCRYPTION_CONFIGURATIONS)
+    if any(read(c.props, "rules") is UNKNOWN or has_unknown(read(c.props, "rules")) for c in configurations):
+        raise _UnknownError(f"encryption configuration of bucket {bucket.name}")
+    if any(_sse_rules_encrypt(read(c.props, "rules")) for c in configurations):
         return None
     return "no BucketServerSideEncryptionConfiguration with a default SSE algorithm"
 
@@ -119,12 +121,11 @@ def buckets_hardened(args: StackValidationArgs, report: ReportViolation) -> None
 
 def _table_protected(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
     problems = []
-    if read(props, "serverSideEncryption", "enabled") is not True:
+    if read(props, "serverSideEncryption", "enabled") not in (True, UNKNOWN):
         problems.append("serverSideEncryption is not enabled (encrypt with a KMS key)")
-    if (
-        setting(config, "requirePointInTimeRecovery", True)
-        and read(props, "pointInTimeRecovery", "enabled") is not True
-    ):
+    if setting(config, "requirePointInTimeRecovery", True) and read(
+        props, "pointInTimeRecovery", "enabled"
+    ) not in (True, UNKNOWN):
         problems.append("point-in-time recovery is off")
     return problems
 
