@@ -111,6 +111,9 @@ def test_text_output_groups_by_pack_and_policy():
     lines = completed.stdout.splitlines()
     assert lines[1] == "    ❌ ecs-event-patterns@v0.1.0 (local: policies/ecs_guardrails)"
     assert lines[2] == "        - [mandatory]  task-role-no-wildcard-actions  (aws:iam/role:Role: task-role)"
+    assert lines[3] == "          urn:pulumi:prod::gate-fixture::aws:iam/role:Role::task-role"
+    assert lines[4] == "          ECS task roles allow no `*` or `service:*` actions."
+    assert lines[5].startswith("          task role task-role: inline policy 'work' statement 0 allows s3:*;")
     assert lines[-1] == "1 mandatory and 0 advisory violation(s), 11 resources checked"
 
 

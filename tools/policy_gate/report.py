@@ -56,6 +56,8 @@ def text(result: GateResult) -> str:
         lines.append(f"    {mark} {pack.name}@v{pack.version} (local: {pack.path})")
         for item in pack.diagnostics:
             lines.append(f"        - [{item.level}]  {item.policy}  ({_resource_label(result, item.urn)})")
+            if item.urn:
+                lines.append(f"          {item.urn}")
             lines.append(f"          {item.description}")
             lines.extend(f"          {line}" for line in item.message.splitlines())
     advisory = sum(1 for pack in result.packs for item in pack.diagnostics if item.level != "mandatory")
