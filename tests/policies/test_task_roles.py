@@ -1,5 +1,7 @@
 """Least privilege for task, execution and trigger roles: a compliant stack, then one change per rule."""
 
+import json
+
 import pytest
 
 from policies.ecs_guardrails.rules import task_definitions, task_roles, trigger_roles
@@ -197,6 +199,31 @@ def test_execution_role_reading_a_secret_its_task_does_not_use_is_reported():
     outcome = run_stack(policy("execution-role-minimal"), stack)
     assert len(outcome.violations) == 1
     assert f"reads {other}, which no container" in outcome.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("value_from", "granted"),
+    [
+        ("/jobs/db-password", "arn:aws:ssm:us-east-1:123456789012:parameter/jobs/db-password"),
+        ("job/db", SECRET_ARN),
+        (f"{SECRET_ARN}:password::", f"{SECRET_ARN[:-7]}-*"),
+    ],
+)
+def test_execution_role_may_read_secrets_named_by_name_or_arn(value_from, granted):
+    stack = compliant_stack()
+    job = by_name(stack, "job")
+    containers = json.loads(job.props["containerDefinitions"])
+    containers[0]["secrets"] = [{"name": "DB_PASSWORD", "valueFrom": value_from}]
+    job.props["containerDefinitions"] = json.dumps(containers)
+    action = "ssm:GetParameters" if ":parameter/" in granted else "secretsmanager:GetSecretValue"
+    by_name(stack, "execution-role-policy").props["policy"] = document(
+        {"Effect": "Allow", "Action": action, "Resource": granted}
+    )
+    assert run_stack(policy("execution-role-minimal"), stack).violations == []
+    by_name(stack, "execution-role-policy").props["policy"] = document(
+        {"Effect": "Allow", "Action": action, "Resource": granted.replace("db", "other")}
+    )
+    assert len(run_stack(policy("execution-role-minimal"), stack).violations) == 1
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,7 @@ def execution_role_minimal(args: StackValidationArgs, report: ReportViolation) -
                 foreign = [
                     arn
                     for arn in statement.resources
-                    if arn != "*" and not any(ref.startswith(arn.rstrip("*")) for ref in secrets)
+                    if arn != "*" and not any(_names_secret(arn, ref) for ref in secrets)
                 ]
                 if foreign:
                     findings.violation(
@@ -182,6 +182,19 @@ def execution_role_minimal(args: StackValidationArgs, report: ReportViolation) -
                         role.urn,
                     )
     findings.finish(args)
+
+
+def _names_secret(arn: str, reference: str) -> bool:
+    """Whether a granted ARN covers a container's `valueFrom`: an ARN (a Secrets Manager one may end in
+    `:json-key:version-stage:version-id`) or, in the task's own region, a bare secret or parameter name."""
+    if reference.startswith("arn:"):
+        return reference.startswith(arn.rstrip("*"))
+    for marker in (":secret:", ":parameter/"):
+        if marker in arn:
+            granted = arn.split(marker, 1)[1].rstrip("*").lstrip("/")
+            # a secret's ARN adds a 6-character suffix to its name; a granted `name*` covers what it prefixes
+            return granted.startswith(reference.lstrip("/")) or reference.lstrip("/").startswith(granted)
+    return False
 
 
 def _secret_references(task_definitions: list[PolicyResource], findings: Findings) -> list[str] | None:
