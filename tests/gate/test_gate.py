@@ -198,3 +198,20 @@ def test_pack_that_crashes_is_an_error_with_its_message(tmp_path):
     completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
     assert completed.returncode == 2
     assert "failed: Exception calling application: policy bug" in completed.stderr
+
+
+def test_each_config_pairs_with_a_pack():
+    completed = gate(
+        "--stack",
+        "dev",
+        "--cwd",
+        str(FIXTURES / "gate_compliant"),
+        "--policy-pack",
+        "policies/ecs_guardrails",
+        "--policy-pack",
+        "policies/ecs_guardrails",
+        "--policy-pack-config",
+        "policies/config/dev.json",
+    )
+    assert completed.returncode == 2
+    assert "1 --policy-pack-config for 2 policy packs: one per pack, in order" in completed.stderr
