@@ -274,3 +274,14 @@ def test_same_role_is_found_through_dependencies_when_arns_are_unknown():
     assert run_stack(policy("ecs-task-roles-distinct"), stack).violations == []
     job.depends["taskRoleArn"] = ["execution-role"]
     assert len(run_stack(policy("ecs-task-roles-distinct"), stack).violations) == 1
+
+
+def test_trigger_role_with_not_action_is_reported():
+    stack = compliant_stack()
+    by_name(stack, "events-role").props["inlinePolicies"] = [
+        {"name": "run-task", "policy": document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})}
+    ]
+    outcome = run_stack(policy("trigger-role-scoped"), stack)
+    assert outcome.messages == [
+        "role events-role: inline policy 'run-task' statement 0 allows with NotAction or NotResource"
+    ]
