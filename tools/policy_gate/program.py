@@ -74,8 +74,23 @@ def load(directory: Path, stack: str) -> Program:
     raw_config = _yaml(stack_file).get("config") or {}
     if not isinstance(raw_config, Mapping):
         raise ProgramError(f"{stack_file}: `config` is not a mapping")
-    config, secret_keys = _config(name, raw_config)
+    config, secret_keys = _config(name, {**_project_defaults(project), **raw_config})
     return Program(directory, name, main.resolve(), _python(directory, runtime), config, tuple(secret_keys))
+
+
+def _project_defaults(project: Mapping[str, Any]) -> dict[str, Any]:
+    """Config values Pulumi.yaml declares for every stack (`key: value` or `key: {default: value}`)."""
+    declared = project.get("config") or {}
+    defaults = {}
+    for key, value in declared.items() if isinstance(declared, Mapping) else ():
+        if isinstance(value, Mapping):
+            if "default" in value:
+                defaults[key] = value["default"]
+            elif "value" in value:
+                defaults[key] = value["value"]
+        else:
+            defaults[key] = value
+    return defaults
 
 
 def _config(project: str, raw: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
