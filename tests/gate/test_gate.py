@@ -185,6 +185,17 @@ def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
     assert "no policy packs under policies/" in completed.stderr
 
 
+def test_pack_that_does_not_start_is_an_error_with_its_traceback(tmp_path):
+    pack = tmp_path / "broken-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text("import no_such_module\n")
+    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
+    assert completed.returncode == 2
+    assert f"policy pack {pack} exited before serving" in completed.stderr
+    assert "ModuleNotFoundError: No module named 'no_such_module'" in completed.stderr
+
+
 def test_pack_that_crashes_is_an_error_with_its_message(tmp_path):
     pack = tmp_path / "crashing-pack"
     pack.mkdir()

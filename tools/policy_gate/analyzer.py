@@ -1,8 +1,9 @@
 """A policy pack's analyzer server, started and spoken to the way the Pulumi CLI does.
 
-The CLI runs a Python pack's `__main__.py` in the pack directory; `PolicyPack` starts a gRPC server on
-127.0.0.1, prints its port on stdout and serves until stopped. We then call `GetAnalyzerInfo`,
-`ConfigureStack`, `Configure`, `Analyze` per resource and `AnalyzeStack` once, and stop the process by pid.
+The CLI runs a Python pack's `__main__.py` through `python -m pulumi.policy`, with the pack directory on
+`sys.path`; `PolicyPack` starts a gRPC server on 127.0.0.1, prints its port on stdout and serves until
+stopped. We then call `GetAnalyzerInfo`, `ConfigureStack`, `Configure`, `Analyze` per resource and
+`AnalyzeStack` once, and stop the process by pid.
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ class PackServer:
     def start(self) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self._process = subprocess.Popen(  # noqa: S603 - our interpreter and the pack's entry point
-            [self._python, "-u", "__main__.py"],
+            # What the CLI's pulumi-analyzer-policy-python runs: `python -u -m pulumi.policy ENGINE PACK_DIR`,
+            # which runs the pack's __main__.py with the pack directory first on sys.path. The engine
+            # address is only used to log a pack that fails to start; that goes to stderr here.
+            [self._python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.directory)],
             cwd=self.directory,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
