@@ -11,15 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from . import documents
-from .declarations import one_setting, resource_policy
+from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, of_type, refers_to
 from .values import UNKNOWN, has_unknown, is_sequence, read, setting, strings
 
@@ -131,11 +129,10 @@ def _table_protected(props: Mapping[str, Any], config: Mapping[str, Any]) -> lis
 
 
 POLICIES = [
-    StackValidationPolicy(
-        name="s3-bucket-hardened",
-        description="S3 buckets block public access, have default encryption and a TLS-only bucket policy.",
-        validate=buckets_hardened,
-        enforcement_level=EnforcementLevel.MANDATORY,
+    stack_policy(
+        "s3-bucket-hardened",
+        "S3 buckets block public access, have default encryption and a TLS-only bucket policy.",
+        buckets_hardened,
     ),
     resource_policy(
         "dynamodb-table-protected",

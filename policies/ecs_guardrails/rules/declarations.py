@@ -9,8 +9,11 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
+    ResourceValidation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidation,
+    StackValidationPolicy,
 )
 
 Check = Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]]
@@ -31,7 +34,27 @@ def resource_policy(
         for problem in check(args.props, args.get_config()):
             report(f"{kind} {args.name}: {problem}", None)
 
+    return validating_policy(name, description, validate, config_schema)
+
+
+def validating_policy(
+    name: str, description: str, validate: ResourceValidation, config_schema: PolicyConfigSchema | None = None
+) -> ResourceValidationPolicy:
+    """A resource policy, mandatory unless the stack's pack config lowers it."""
     return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=config_schema,
+    )
+
+
+def stack_policy(
+    name: str, description: str, validate: StackValidation, config_schema: PolicyConfigSchema | None = None
+) -> StackValidationPolicy:
+    """A stack policy, mandatory unless the stack's pack config lowers it."""
+    return StackValidationPolicy(
         name=name,
         description=description,
         validate=validate,

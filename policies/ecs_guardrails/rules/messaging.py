@@ -12,14 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from .declarations import one_setting, resource_policy
+from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, depends_through, identities, of_type, refers_to
 from .values import UNKNOWN, read, setting
 
@@ -118,12 +116,10 @@ POLICIES = [
         [QUEUE],
         _queue_encrypted,
     ),
-    StackValidationPolicy(
-        name="sqs-worker-queue-dead-letter",
-        description="SQS queues have a redrive policy to a dead-letter queue (dead-letter queues themselves "
-        "are exempt).",
-        validate=worker_queues_have_dead_letter_queues,
-        enforcement_level=EnforcementLevel.MANDATORY,
+    stack_policy(
+        "sqs-worker-queue-dead-letter",
+        "SQS queues have a redrive policy to a dead-letter queue (dead-letter queues themselves are exempt).",
+        worker_queues_have_dead_letter_queues,
     ),
     resource_policy(
         "sns-topic-encrypted",

@@ -14,14 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from .declarations import one_setting
+from .declarations import one_setting, stack_policy
 from .stack_graph import Findings, depends_through, of_type, refers_to
 from .values import UNKNOWN, read, setting, strings
 
@@ -152,13 +150,12 @@ def stopped_task_alerting(args: StackValidationArgs, report: ReportViolation) ->
 
 
 POLICIES = [
-    StackValidationPolicy(
-        name="stopped-task-alerting",
-        description="Every ECS cluster has an enabled EventBridge rule for STOPPED tasks that targets an SNS "
+    stack_policy(
+        "stopped-task-alerting",
+        "Every ECS cluster has an enabled EventBridge rule for STOPPED tasks that targets an SNS "
         "topic with a subscription.",
-        validate=stopped_task_alerting,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=one_setting(
+        stopped_task_alerting,
+        one_setting(
             "subscriptionProtocols",
             "Subscription protocols that reach a person or a system that pages one.",
             DEFAULT_PROTOCOLS,

@@ -12,15 +12,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from .declarations import one_setting
+from .declarations import one_setting, stack_policy, validating_policy
 from .stack_graph import Findings, depends_through, of_type
 from .values import UNKNOWN, is_sequence, read, setting
 
@@ -45,71 +44,62 @@ def container_definitions(props: Mapping[str, Any]) -> list[Mapping[str, Any]] |
     return [item for item in parsed if isinstance(item, Mapping)] if is_sequence(parsed) else []
 
 
-def _each_container(
-    args: ResourceValidationArgs,
-    report: ReportViolation,
-    check: Callable[[Mapping[str, Any], str], str | None],
-) -> None:
-    if args.resource_type != TASK_DEFINITION:
-        return
-    containers = container_definitions(args.props)
-    if containers is UNKNOWN:
-        args.not_applicable("container definitions are not known until update")
-    for container in containers if isinstance(containers, list) else []:
-        name = str(container.get("name", "?"))
-        problem = check(container, name)
-        if problem:
-            report(f"container {name}: {problem}", None)
+ContainerCheck = Callable[[Mapping[str, Any], str, Mapping[str, Any]], str | None]
+"""(one container definition, its name, policy settings) -> what is wrong with it, or None."""
 
 
-def not_privileged(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    def check(container: Mapping[str, Any], _name: str) -> str | None:
-        return "runs privileged; remove `privileged: true`" if container.get("privileged") is True else None
+def container_policy(
+    name: str, description: str, check: ContainerCheck, config_schema: PolicyConfigSchema | None = None
+) -> ResourceValidationPolicy:
+    """A policy running `check` on every container of a task definition; containers unknown until update
+    make it not applicable for now."""
 
-    _each_container(args, report, check)
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type != TASK_DEFINITION:
+            return
+        containers = container_definitions(args.props)
+        if containers is UNKNOWN:
+            args.not_applicable("container definitions are not known until update")
+        for container in containers if isinstance(containers, list) else []:
+            container_name = str(container.get("name", "?"))
+            problem = check(container, container_name, args.get_config())
+            if problem:
+                report(f"container {container_name}: {problem}", None)
 
-
-def has_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    def check(container: Mapping[str, Any], _name: str) -> str | None:
-        if read(container, "logConfiguration", "logDriver"):
-            return None
-        return "has no logConfiguration (use the awslogs driver and a log group with retention)"
-
-    _each_container(args, report, check)
-
-
-def no_plaintext_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    names = re.compile(
-        str(setting(args.get_config(), "secretNamePattern", SECRET_NAME_PATTERN)), re.IGNORECASE
-    )
-
-    def check(container: Mapping[str, Any], _name: str) -> str | None:
-        leaks = []
-        environment: Any = container.get("environment")
-        for variable in environment if is_sequence(environment) else []:
-            key, value = str(read(variable, "name") or ""), read(variable, "value")
-            if not isinstance(value, str) or not value:
-                continue
-            if _ACCESS_KEY_ID.search(value):
-                leaks.append(f"{key} holds an AWS access key id")
-            elif names.search(key) and not _REFERENCE_VALUE.match(value):
-                leaks.append(f"{key} looks like a secret in plain text")
-        if not leaks:
-            return None
-        return "; ".join(leaks) + " (pass secrets with `secrets` and valueFrom, from Secrets Manager or SSM)"
-
-    _each_container(args, report, check)
+    return validating_policy(name, description, validate, config_schema)
 
 
-def read_only_root(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    exempt = set(setting(args.get_config(), "exemptContainers", []))
+def _privileged(container: Mapping[str, Any], _name: str, _config: Mapping[str, Any]) -> str | None:
+    return "runs privileged; remove `privileged: true`" if container.get("privileged") is True else None
 
-    def check(container: Mapping[str, Any], name: str) -> str | None:
-        if name in exempt or container.get("readonlyRootFilesystem") is True:
-            return None
-        return "root file system is writable; set readonlyRootFilesystem and mount a volume where it writes"
 
-    _each_container(args, report, check)
+def _without_logs(container: Mapping[str, Any], _name: str, _config: Mapping[str, Any]) -> str | None:
+    if read(container, "logConfiguration", "logDriver"):
+        return None
+    return "has no logConfiguration (use the awslogs driver and a log group with retention)"
+
+
+def _plaintext_secrets(container: Mapping[str, Any], _name: str, config: Mapping[str, Any]) -> str | None:
+    names = re.compile(str(setting(config, "secretNamePattern", SECRET_NAME_PATTERN)), re.IGNORECASE)
+    leaks = []
+    environment: Any = container.get("environment")
+    for variable in environment if is_sequence(environment) else []:
+        key, value = str(read(variable, "name") or ""), read(variable, "value")
+        if not isinstance(value, str) or not value:
+            continue
+        if _ACCESS_KEY_ID.search(value):
+            leaks.append(f"{key} holds an AWS access key id")
+        elif names.search(key) and not _REFERENCE_VALUE.match(value):
+            leaks.append(f"{key} looks like a secret in plain text")
+    if not leaks:
+        return None
+    return "; ".join(leaks) + " (pass secrets with `secrets` and valueFrom, from Secrets Manager or SSM)"
+
+
+def _writable_root(container: Mapping[str, Any], name: str, config: Mapping[str, Any]) -> str | None:
+    if name in setting(config, "exemptContainers", []) or container.get("readonlyRootFilesystem") is True:
+        return None
+    return "root file system is writable; set readonlyRootFilesystem and mount a volume where it writes"
 
 
 def roles_distinct(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -136,42 +126,27 @@ def roles_distinct(args: StackValidationArgs, report: ReportViolation) -> None:
 
 
 POLICIES = [
-    StackValidationPolicy(
-        name="ecs-task-roles-distinct",
-        description="ECS task definitions use different roles for taskRoleArn and executionRoleArn.",
-        validate=roles_distinct,
-        enforcement_level=EnforcementLevel.MANDATORY,
+    stack_policy(
+        "ecs-task-roles-distinct",
+        "ECS task definitions use different roles for taskRoleArn and executionRoleArn.",
+        roles_distinct,
     ),
-    ResourceValidationPolicy(
-        name="ecs-task-not-privileged",
-        description="ECS containers do not run privileged.",
-        validate=not_privileged,
-        enforcement_level=EnforcementLevel.MANDATORY,
-    ),
-    ResourceValidationPolicy(
-        name="ecs-task-logging",
-        description="Every ECS container has a log configuration.",
-        validate=has_logging,
-        enforcement_level=EnforcementLevel.MANDATORY,
-    ),
-    ResourceValidationPolicy(
-        name="ecs-task-no-plaintext-secrets",
-        description="ECS container environments hold no AWS access key ids or secret-named plaintext values.",
-        validate=no_plaintext_secrets,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=one_setting(
+    container_policy("ecs-task-not-privileged", "ECS containers do not run privileged.", _privileged),
+    container_policy("ecs-task-logging", "Every ECS container has a log configuration.", _without_logs),
+    container_policy(
+        "ecs-task-no-plaintext-secrets",
+        "ECS container environments hold no AWS access key ids or secret-named plaintext values.",
+        _plaintext_secrets,
+        one_setting(
             "secretNamePattern",
             "Regex (case-insensitive) for variable names that hold secrets.",
             SECRET_NAME_PATTERN,
         ),
     ),
-    ResourceValidationPolicy(
-        name="ecs-task-read-only-root",
-        description="ECS containers have a read-only root file system.",
-        validate=read_only_root,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=one_setting(
-            "exemptContainers", "Container names allowed a writable root file system.", []
-        ),
+    container_policy(
+        "ecs-task-read-only-root",
+        "ECS containers have a read-only root file system.",
+        _writable_root,
+        one_setting("exemptContainers", "Container names allowed a writable root file system.", []),
     ),
 ]

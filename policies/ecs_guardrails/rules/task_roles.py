@@ -11,16 +11,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyResource,
     ReportViolation,
     StackValidation,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from . import documents
-from .declarations import one_setting
+from .declarations import one_setting, stack_policy
 from .roles import ECS_TASKS, RoleView, roles_trusting
 from .stack_graph import Findings, of_type, refers_to
 from .task_definitions import TASK_DEFINITION, container_definitions
@@ -214,49 +212,39 @@ def _secret_references(task_definitions: list[PolicyResource], findings: Finding
 
 
 POLICIES = [
-    StackValidationPolicy(
-        name="task-role-no-wildcard-actions",
-        description="ECS task roles allow no `*` or `service:*` actions.",
-        validate=_statement_rule(_service_wide_actions),
-        enforcement_level=EnforcementLevel.MANDATORY,
+    stack_policy(
+        "task-role-no-wildcard-actions",
+        "ECS task roles allow no `*` or `service:*` actions.",
+        _statement_rule(_service_wide_actions),
     ),
-    StackValidationPolicy(
-        name="task-role-no-not-action",
-        description="ECS task roles have no Allow statement with NotAction or NotResource.",
-        validate=_statement_rule(_inverted),
-        enforcement_level=EnforcementLevel.MANDATORY,
+    stack_policy(
+        "task-role-no-not-action",
+        "ECS task roles have no Allow statement with NotAction or NotResource.",
+        _statement_rule(_inverted),
     ),
-    StackValidationPolicy(
-        name="task-role-no-wildcard-resource",
-        description='ECS task roles use Resource "*" only for actions that support no resource ARN.',
-        validate=_statement_rule(_wildcard_resource),
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=one_setting(
-            "allowedActions", 'Actions that may use Resource "*".', list(ACTIONS_WITHOUT_RESOURCES)
-        ),
+    stack_policy(
+        "task-role-no-wildcard-resource",
+        'ECS task roles use Resource "*" only for actions that support no resource ARN.',
+        _statement_rule(_wildcard_resource),
+        one_setting("allowedActions", 'Actions that may use Resource "*".', list(ACTIONS_WITHOUT_RESOURCES)),
     ),
-    StackValidationPolicy(
-        name="task-role-no-managed-policies",
-        description="ECS task roles get no managed policies (AWS managed or defined outside the stack) "
+    stack_policy(
+        "task-role-no-managed-policies",
+        "ECS task roles get no managed policies (AWS managed or defined outside the stack) "
         "except allow-listed ones.",
-        validate=no_managed_policies,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=one_setting("allowedPolicyArns", "Managed policy ARNs a task role may have.", []),
+        no_managed_policies,
+        one_setting("allowedPolicyArns", "Managed policy ARNs a task role may have.", []),
     ),
-    StackValidationPolicy(
-        name="task-role-trust-scoped",
-        description="ECS task role trust policies admit only ecs-tasks.amazonaws.com, with an "
+    stack_policy(
+        "task-role-trust-scoped",
+        "ECS task role trust policies admit only ecs-tasks.amazonaws.com, with an "
         "aws:SourceAccount or aws:SourceArn condition.",
-        validate=trust_policy_scoped,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        trust_policy_scoped,
     ),
-    StackValidationPolicy(
-        name="execution-role-minimal",
-        description="ECS execution roles may only pull images, write logs and read their task's own secrets.",
-        validate=execution_role_minimal,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        config_schema=one_setting(
-            "allowedActions", "Actions an execution role may have.", list(EXECUTION_ROLE_ACTIONS)
-        ),
+    stack_policy(
+        "execution-role-minimal",
+        "ECS execution roles may only pull images, write logs and read their task's own secrets.",
+        execution_role_minimal,
+        one_setting("allowedActions", "Actions an execution role may have.", list(EXECUTION_ROLE_ACTIONS)),
     ),
 ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import ReportViolation, StackValidationArgs
 
+from .declarations import stack_policy
 from .roles import EVENTS, SCHEDULER, roles_trusting
 from .stack_graph import Findings
 
@@ -41,11 +42,10 @@ def scoped_run_task(args: StackValidationArgs, report: ReportViolation) -> None:
 
 
 POLICIES = [
-    StackValidationPolicy(
-        name="trigger-role-scoped",
-        description="Roles that EventBridge or Scheduler assume allow ecs:RunTask only on task definitions "
+    stack_policy(
+        "trigger-role-scoped",
+        "Roles that EventBridge or Scheduler assume allow ecs:RunTask only on task definitions "
         "and iam:PassRole only on named roles.",
-        validate=scoped_run_task,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        scoped_run_task,
     ),
 ]
