@@ -121,6 +121,12 @@ def test_dead_letter_queue_of_an_ecs_trigger_is_exempt(target, depends):
     ]
 
 
+@pytest.mark.parametrize("redrive", ["", "{}", json.dumps({"maxReceiveCount": 5}), "not json"])
+def test_redrive_policy_without_a_dead_letter_target_is_reported(redrive):
+    outcome = run_stack(policy("sqs-worker-queue-dead-letter"), queues(redrive))
+    assert urn(QUEUE, "work") in outcome.urns
+
+
 def test_queue_without_redrive_policy_is_reported_but_not_its_peer():
     outcome = run_stack(policy("sqs-worker-queue-dead-letter"), queues())
     assert outcome.urns == [urn(QUEUE, "work"), urn(QUEUE, "work-dlq")]

@@ -61,10 +61,16 @@ def _redrive_target(value: Any) -> Any:
 def _redriven_queues(resources: list[PolicyResource]) -> set[str]:
     """URNs of queues with a redrive policy, inline or as a separate RedrivePolicy resource."""
     queues = of_type(resources, QUEUE)
-    found = {queue.urn for queue in queues if read(queue.props, "redrivePolicy") not in (None, "")}
+    found = {queue.urn for queue in queues if _names_dead_letter_queue(queue)}
     for policy in of_type(resources, REDRIVE_POLICY):
-        found.update(queue.urn for queue in queues if refers_to(policy, "queueUrl", queue))
+        if _names_dead_letter_queue(policy):
+            found.update(queue.urn for queue in queues if refers_to(policy, "queueUrl", queue))
     return found
+
+
+def _names_dead_letter_queue(holder: PolicyResource) -> bool:
+    target = _redrive_target(read(holder.props, "redrivePolicy"))
+    return target is UNKNOWN or (isinstance(target, str) and target.startswith("arn:"))
 
 
 def _dead_letter_pointers(resources: list[PolicyResource]) -> list[tuple[PolicyResource, str, Any]]:
