@@ -21,8 +21,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(wildcard __main__.py components services policies tools tests benchmarks)
 	$(BIN)/hadolint services/Dockerfile
+	$(BIN)/actionlint
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint pytest
+
+# Offline policy gate for one stack of this project: `make gate STACK=dev` (exit 1 on a mandatory violation).
+.PHONY: gate
+gate: $(STAMP)
+	$(if $(STACK),,$(error STACK is required, e.g. make gate STACK=dev))
+	$(BIN)/python -m tools.policy_gate --stack $(STACK)

@@ -6,13 +6,17 @@ one fixed account so that code which parses an ARN or builds a console link sees
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS, get_root_resource, set_root_resource
@@ -41,6 +45,9 @@ class RecordedResource:
     retain_on_delete: bool = False
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()
+    wire_inputs: Mapping[str, Any] = field(default_factory=dict)
+    """Inputs as the engine passes them to policy packs: JSON, secrets and unknowns in their wire form."""
+    wire_outputs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,39 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs.update(extra)
         if args.typ.startswith("aws:"):
             outputs.setdefault("tagsAll", args.inputs.get("tags") or {})
+        physical = str(outputs.get("name") or physical_name(args.name, args.inputs, "name"))
+        for key, kind in declared_outputs(args.typ).items():
+            if key not in outputs:
+                value = self._plausible(args.typ, key, kind, physical)
+                if value is not None:
+                    outputs[key] = value
         return resource_id, outputs
+
+    def _plausible(self, typ: str, key: str, kind: Any, physical: str) -> Any:
+        """What AWS returns for an output no input set: identifiers in AWS formats, empty values otherwise."""
+        if kind is str:
+            service = typ.split(":")[1].split("/")[0]
+            lowered = key.lower()
+            if lowered.endswith("arn"):
+                return self.arn(service, physical)
+            if lowered.endswith(("url", "endpoint", "address", "dnsname", "domainname", "hostname")):
+                host = f"{physical}.{service}.{self.region}.amazonaws.com"
+                return f"https://{host}" if lowered.endswith("url") else host
+            if lowered.endswith("id"):
+                return f"{physical}-{_suffix(key)}"
+            if lowered.endswith("name"):
+                return physical
+            return ""
+        if kind in (int, float):
+            return 0
+        if kind is bool:
+            return False
+        origin = typing.get_origin(kind)
+        if origin in (list, tuple, Sequence):
+            return []
+        if origin in (dict, Mapping):
+            return {}
+        return None
 
     def _outputs_for(self, typ: str, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         acct, region = self.account_id, self.region
@@ -267,7 +306,118 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "expiresAt": "2030-01-01T00:00:00Z",
                 "id": self.region,
             }
+        if function == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return policy_document(args.args)
+        result = dict(args.args)
+        physical = str(result.get("name") or function.rsplit(":", 1)[-1])
+        for key, kind in declared_results(function).items():
+            if key not in result:
+                value = self._plausible(function, key, kind, physical)
+                if value is not None:
+                    result[key] = value
+        return result
+
+
+def _one_or_many(values: Any) -> Any:
+    """IAM JSON as the provider renders it: a single value as a string, several as a list."""
+    items = list(values or [])
+    return items[0] if len(items) == 1 else items
+
+
+def policy_document(args: Mapping[str, Any]) -> dict[str, Any]:
+    """`aws.iam.get_policy_document` rendered like the provider does, so programs that build IAM JSON
+    with it get the real document (and the policies see it)."""
+    rendered = []
+    for statement in args.get("statements") or []:
+        item: dict[str, Any] = {}
+        if statement.get("sid"):
+            item["Sid"] = statement["sid"]
+        item["Effect"] = statement.get("effect") or "Allow"
+        for key, name in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            if statement.get(key):
+                item[name] = _one_or_many(statement[key])
+        for key, name in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            principals = statement.get(key) or []
+            if principals:
+                item[name] = {p["type"]: _one_or_many(p.get("identifiers")) for p in principals}
+        conditions: dict[str, dict[str, Any]] = {}
+        for condition in statement.get("conditions") or []:
+            conditions.setdefault(condition["test"], {})[condition["variable"]] = _one_or_many(
+                condition.get("values")
+            )
+        if conditions:
+            item["Condition"] = conditions
+        rendered.append(item)
+    document: dict[str, Any] = {"Version": args.get("version") or "2012-10-17", "Statement": rendered}
+    if args.get("policyId"):
+        document["Id"] = args["policyId"]
+    text = json.dumps(document, indent=2)
+    return {"json": text, "minifiedJson": json.dumps(document, separators=(",", ":")), "id": _suffix(text)}
+
+
+def _sdk_class(token: str, class_name: str) -> Any:
+    """The Python class in the SDK module a token names (`aws:sqs/queue:Queue` -> `pulumi_aws.sqs`)."""
+    package, module = token.split(":")[0], token.split(":")[1].split("/")[0]
+    module_name = "pulumi_" + package.replace("-", "_") + ("" if module == "index" else f".{module}")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _always_present(cls: Any, *, outputs: bool) -> dict[str, Any]:
+    """Engine name -> value type of the class's `@pulumi.getter` properties that are not Optional."""
+    found: dict[str, Any] = {}
+    for attribute in vars(cls).values() if cls is not None else ():
+        getter = attribute.fget if isinstance(attribute, property) else None
+        name = getattr(getter, "_pulumi_name", None)
+        kind = getattr(getter, "__annotations__", {}).get("return")
+        if outputs:
+            if typing.get_origin(kind) is not pulumi.Output:
+                continue
+            (kind,) = typing.get_args(kind) or (None,)
+        if not name or kind is None or type(None) in typing.get_args(kind):
+            continue
+        found[name] = kind
+    return found
+
+
+@functools.cache
+def declared_outputs(typ: str) -> dict[str, Any]:
+    """Outputs a resource always has, from its SDK class (`aws:sqs/queue:Queue` is `pulumi_aws.sqs.Queue`)."""
+    if typ.count(":") != 2:
         return {}
+    return _always_present(_sdk_class(typ, typ.rsplit(":", 1)[1]), outputs=True)
+
+
+@functools.cache
+def declared_results(token: str) -> dict[str, Any]:
+    """Fields an invoke's result always has (`aws:ec2/getAmi:getAmi` gives `pulumi_aws.ec2.GetAmiResult`)."""
+    if token.count(":") != 2:
+        return {}
+    function = token.rsplit(":", 1)[1]
+    return _always_present(_sdk_class(token, function[:1].upper() + function[1:] + "Result"), outputs=False)
+
+
+_RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+
+def wire_value(value: Any) -> Any:
+    """A property in the form the engine gives analyzers: nulls dropped, resource references as their id
+    (custom resources) or URN (components); secret and unknown markers kept."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _RESOURCE_REFERENCE_SIG:
+            return value.get("id") or value.get("urn", "")
+        return {key: wire_value(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [wire_value(item) for item in value]
+    return value
 
 
 class RecordingMonitor(MockMonitor):
@@ -279,6 +429,14 @@ class RecordingMonitor(MockMonitor):
         self.recorded: list[RecordedResource] = []
         self.registered_outputs: dict[str, dict[str, Any]] = {}
         """Component URN -> what its `register_outputs` call registered (the stock monitor drops it)."""
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the parent's full type chain, but not the root stack's type."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -304,6 +462,8 @@ class RecordingMonitor(MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 ignore_changes=tuple(request.ignoreChanges),
+                wire_inputs=wire_value(json_format.MessageToDict(request.object)),
+                wire_outputs=wire_value(json_format.MessageToDict(response.object)),
             )
         )
         return response

@@ -1,0 +1,1 @@
+"""The pack's policies, one module per concern; `__main__.py` beside this package assembles them."""

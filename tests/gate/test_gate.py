@@ -1,0 +1,229 @@
+"""The offline gate end to end: fixture programs, the real pack server, per-stack enforcement levels."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def gate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.policy_gate", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def gate_json(fixture: str, stack: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    completed = gate("--stack", stack, "--cwd", str(FIXTURES / fixture), "--json", *extra)
+    return completed.returncode, json.loads(completed.stdout)
+
+
+def urn(stack: str, typ: str, name: str) -> str:
+    return f"urn:pulumi:{stack}::gate-fixture::{typ}::{name}"
+
+
+ROLE = "aws:iam/role:Role"
+CLUSTER = "aws:ecs/cluster:Cluster"
+CASES = [
+    ("gate_s3-wildcard", "task-role-no-wildcard-actions", ROLE, "task-role", "allows s3:*"),
+    (
+        "gate_resource-star",
+        "task-role-no-wildcard-resource",
+        ROLE,
+        "task-role",
+        'dynamodb:PutItem on Resource "*"',
+    ),
+    ("gate_admin-attached", "task-role-no-managed-policies", ROLE, "task-role", "policy/AdministratorAccess"),
+    ("gate_trust-no-condition", "task-role-trust-scoped", ROLE, "task-role", "no aws:SourceAccount"),
+    ("gate_no-alert-rule", "stopped-task-alerting", CLUSTER, "jobs", "no EventBridge rule in the stack"),
+    (
+        "gate_running-rule",
+        "stopped-task-alerting",
+        CLUSTER,
+        "jobs",
+        "matches lastStatus RUNNING, not STOPPED",
+    ),
+    ("gate_no-subscription", "stopped-task-alerting", CLUSTER, "jobs", "has no subscription with protocol"),
+]
+
+
+@pytest.mark.parametrize(("stack", "level", "exit_code"), [("dev", "advisory", 0), ("prod", "mandatory", 1)])
+@pytest.mark.parametrize(
+    ("fixture", "policy", "typ", "name", "message"), CASES, ids=[case[0] for case in CASES]
+)
+def test_violation_is_reported_at_the_stack_level(
+    fixture, policy, typ, name, message, stack, level, exit_code
+):
+    code, result = gate_json(fixture, stack)
+    assert code == exit_code
+    assert result["exitCode"] == exit_code
+    found = [(v["policy"], v["enforcementLevel"], v["urn"]) for v in result["violations"]]
+    assert found == [(policy, level, urn(stack, typ, name))]
+    (violation,) = result["violations"]
+    assert message in violation["message"]
+    assert violation["policyPack"] == "ecs-event-patterns"
+    assert violation["resourceType"] == typ
+    assert result["packs"][0]["policies"][policy] == level
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plaintext_secret_is_mandatory_even_in_dev(stack):
+    code, result = gate_json("gate_plaintext-secret", stack)
+    assert code == 1
+    found = [(v["policy"], v["enforcementLevel"], v["urn"]) for v in result["violations"]]
+    typ = "aws:ecs/taskDefinition:TaskDefinition"
+    assert found == [("ecs-task-no-plaintext-secrets", "mandatory", urn(stack, typ, "job"))]
+    assert "DB_PASSWORD looks like a secret in plain text" in result["violations"][0]["message"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_compliant_program_passes(stack):
+    code, result = gate_json("gate_compliant", stack)
+    assert (code, result["violations"], result["exitCode"]) == (0, [], 0)
+    assert result["notApplicable"] == []  # under the mock every value is known: nothing waits for update
+    assert result["resourceCount"] == 22
+    assert result["packs"][0]["path"] == "policies/ecs_guardrails"
+
+
+def test_broken_program_exits_2_with_its_error():
+    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_broken"))
+    assert completed.returncode == 2
+    assert "ValueError: broken fixture: jobs.max_tasks is missing" in completed.stderr
+    assert 'ecs_baseline.py", line' in completed.stderr
+    assert "program_host.py" not in completed.stderr
+    assert completed.stdout == ""
+
+
+def test_text_output_groups_by_pack_and_policy():
+    completed = gate("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"))
+    assert completed.returncode == 1
+    lines = completed.stdout.splitlines()
+    assert lines[1] == "    ❌ ecs-event-patterns@v0.1.0 (local: policies/ecs_guardrails)"
+    assert lines[2] == "        - [mandatory]  task-role-no-wildcard-actions  (aws:iam/role:Role: task-role)"
+    assert lines[3] == "          urn:pulumi:prod::gate-fixture::aws:iam/role:Role::task-role"
+    assert lines[4] == "          ECS task roles allow no `*` or `service:*` actions."
+    assert lines[5].startswith("          task role task-role: inline policy 'work' statement 0 allows s3:*;")
+    assert lines[-1] == "1 mandatory and 0 advisory violation(s), 22 resources checked"
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            {"stopped-task-alerting": {"subscriptionProtocols": "email"}},
+            "subscriptionProtocols: 'email' is not",
+        ),
+        (
+            {"task-role-no-wildcard-action": "mandatory"},
+            "no policy pack has a policy named task-role-no-wildcard",
+        ),
+        ({"all": "strict"}, "enforcement level 'strict' is not one of"),
+        ({"stopped-task-alerting": {"protocols": []}}, "Additional properties are not allowed ('protocols'"),
+    ],
+)
+def test_config_that_does_not_match_the_pack_exits_2(tmp_path, config, expected):
+    config_file = tmp_path / "bad.json"
+    config_file.write_text(json.dumps(config))
+    completed = gate(
+        "--stack",
+        "dev",
+        "--cwd",
+        str(FIXTURES / "gate_compliant"),
+        "--policy-pack",
+        "policies/ecs_guardrails",
+        "--policy-pack-config",
+        str(config_file),
+        "--json",
+    )
+    assert completed.returncode == 2
+    assert expected in json.loads(completed.stdout)["error"]
+
+
+def test_explicit_config_overrides_levels_and_settings(tmp_path):
+    config_file = tmp_path / "custom.json"
+    config_file.write_text(
+        json.dumps(
+            {
+                "all": "disabled",
+                "stopped-task-alerting": {"enforcementLevel": "mandatory", "subscriptionProtocols": ["sms"]},
+            }
+        )
+    )
+    code, result = gate_json(
+        "gate_compliant",
+        "dev",
+        "--policy-pack",
+        "policies/ecs_guardrails",
+        "--policy-pack-config",
+        str(config_file),
+    )
+    assert code == 1
+    assert [v["policy"] for v in result["violations"]] == ["stopped-task-alerting"]
+    assert "no subscription with protocol sms" in result["violations"][0]["message"]
+
+
+def test_unknown_stack_is_a_usage_error():
+    completed = gate("--stack", "qa", "--cwd", str(FIXTURES / "gate_compliant"))
+    assert completed.returncode == 2
+    assert "has no Pulumi.qa.yaml" in completed.stderr
+
+
+def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
+    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "no policy packs under policies/" in completed.stderr
+
+
+def test_pack_that_does_not_start_is_an_error_with_its_traceback(tmp_path):
+    pack = tmp_path / "broken-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text("import no_such_module\n")
+    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
+    assert completed.returncode == 2
+    assert f"policy pack {pack} exited before serving" in completed.stderr
+    assert "ModuleNotFoundError: No module named 'no_such_module'" in completed.stderr
+
+
+def test_pack_that_crashes_is_an_error_with_its_message(tmp_path):
+    pack = tmp_path / "crashing-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text(
+        "from pulumi_policy import PolicyPack, ResourceValidationPolicy\n\n\n"
+        "def crash(args, report):\n    raise TypeError('policy bug')\n\n\n"
+        "PolicyPack(name='crashing', policies=[\n"
+        "    ResourceValidationPolicy(name='crash', description='d', validate=crash)])\n"
+    )
+    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
+    assert completed.returncode == 2
+    assert "failed: Exception calling application: policy bug" in completed.stderr
+
+
+def test_each_config_pairs_with_a_pack():
+    completed = gate(
+        "--stack",
+        "dev",
+        "--cwd",
+        str(FIXTURES / "gate_compliant"),
+        "--policy-pack",
+        "policies/ecs_guardrails",
+        "--policy-pack",
+        "policies/ecs_guardrails",
+        "--policy-pack-config",
+        "policies/config/dev.json",
+    )
+    assert completed.returncode == 2
+    assert "1 --policy-pack-config for 2 policy packs: one per pack, in order" in completed.stderr

@@ -1,0 +1,57 @@
+"""How the gate reads a program's project and stack files into the config the program sees."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools.policy_gate import program
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def test_stack_config_is_namespaced_and_json_encoded_like_the_cli(tmp_path):
+    write(
+        tmp_path / "Pulumi.yaml",
+        "name: shop\nruntime:\n  name: python\nconfig:\n  tier: {default: small}\n  region-hint: eu\n",
+    )
+    write(tmp_path / "__main__.py", "")
+    write(
+        tmp_path / "Pulumi.prod.yaml",
+        "config:\n  aws:region: eu-central-1\n  shop:queue:\n    max_tasks: 4\n"
+        "  replicas: 3\n  debug: false\n  db_password:\n    secure: AAABAJ\n  tier: large\n",
+    )
+    loaded = program.load(tmp_path, "prod")
+    assert dict(loaded.config) == {
+        "shop:tier": "large",
+        "shop:region-hint": "eu",
+        "aws:region": "eu-central-1",
+        "shop:queue": json.dumps({"max_tasks": 4}),
+        "shop:replicas": "3",
+        "shop:debug": "false",
+        "shop:db_password": "mock-secret-value",
+    }
+    assert loaded.secret_keys == ("shop:db_password",)
+    assert loaded.region == "eu-central-1"
+    assert loaded.main == (tmp_path / "__main__.py").resolve()
+    assert loaded.python == sys.executable
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, "has no Pulumi.yaml: not a Pulumi project"),
+        ({"Pulumi.yaml": "name: x\nruntime: nodejs\n"}, "runtime 'nodejs' is not python"),
+        ({"Pulumi.yaml": "name: x\nruntime: python\n"}, "program entry point __main__.py not found"),
+        ({"Pulumi.yaml": "name: x\nruntime: python\n", "__main__.py": ""}, "has no Pulumi.dev.yaml"),
+        ({"Pulumi.yaml": "name: [x\n"}, "is not valid YAML"),
+    ],
+)
+def test_what_is_not_a_runnable_program_is_named(tmp_path, files, expected):
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    with pytest.raises(program.ProgramError, match=expected.replace("(", r"\(")):
+        program.load(tmp_path, "dev")

@@ -1,0 +1,135 @@
+"""What the gate adds to the recording mock: outputs for any type, engine URNs, the analyzer's wire form."""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from tools import pulumi_mocks
+
+SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+@pytest.fixture
+def monitor() -> pulumi_mocks.RecordingMonitor:
+    return pulumi_mocks.install(stack="dev", region="eu-west-1")
+
+
+@pulumi.runtime.test
+def test_outputs_no_input_sets_get_plausible_values(monitor: pulumi_mocks.RecordingMonitor):
+    database = aws.rds.Instance("db", instance_class="db.t3.micro", password=pulumi.Output.secret("pw"))
+
+    def check(args: list[object]) -> None:
+        address, port, arn, resource_id = args
+        physical = f"db-{pulumi_mocks._suffix('db')}"
+        assert address == f"{physical}.rds.eu-west-1.amazonaws.com"
+        assert port == 0
+        assert arn == f"arn:aws:rds:eu-west-1:123456789012:{physical}"
+        assert resource_id == f"{physical}-id"
+        recorded = monitor.by_name("db")
+        assert recorded.urn == "urn:pulumi:dev::ecs-event-patterns::aws:rds/instance:Instance::db"
+        assert recorded.wire_inputs["password"] == {**SECRET_SIG, "value": "pw"}
+        assert recorded.wire_outputs["address"] == address
+
+    return pulumi.Output.all(database.address, database.port, database.arn, database.id).apply(check)
+
+
+@pulumi.runtime.test
+def test_child_urns_carry_the_parent_type_and_dependencies_are_kept(
+    monitor: pulumi_mocks.RecordingMonitor,
+):
+    class Box(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("test:index:Box", name)
+            self.role = aws.iam.Role(
+                f"{name}-role", assume_role_policy="{}", opts=pulumi.ResourceOptions(parent=self)
+            )
+            self.register_outputs({})
+
+    box = Box("box")
+    attachment = aws.iam.RolePolicyAttachment(
+        "attach", role=box.role.name, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess"
+    )
+
+    def check(role_name: str) -> None:
+        role = monitor.by_name("box-role")
+        assert role.urn == "urn:pulumi:dev::ecs-event-patterns::test:index:Box$aws:iam/role:Role::box-role"
+        recorded = monitor.by_name("attach")
+        assert recorded.wire_inputs["role"] == role_name
+        assert recorded.property_dependencies["role"] == (role.urn,)
+
+    return pulumi.Output.all(box.role.name, attachment.urn).apply(lambda args: check(args[0]))
+
+
+def test_wire_value_downgrades_resource_references_and_drops_nulls():
+    reference = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e"}
+    custom = {**reference, "urn": "urn:pulumi:dev::p::aws:iam/role:Role::r", "id": "r-123"}
+    component = {**reference, "urn": "urn:pulumi:dev::p::test:index:Box::b"}
+    wire = pulumi_mocks.wire_value({"role": custom, "parts": [component, None], "gone": None, "keep": 0})
+    assert wire == {"role": "r-123", "parts": ["urn:pulumi:dev::p::test:index:Box::b", None], "keep": 0}
+
+
+@pulumi.runtime.test
+def test_policy_document_invoke_renders_iam_json(monitor: pulumi_mocks.RecordingMonitor):
+    document = aws.iam.get_policy_document_output(
+        statements=[
+            {
+                "actions": ["sts:AssumeRole"],
+                "principals": [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}],
+                "conditions": [
+                    {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["123456789012"]}
+                ],
+            },
+            {
+                "sid": "Read",
+                "effect": "Allow",
+                "actions": ["s3:GetObject", "s3:ListBucket"],
+                "resources": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            },
+        ]
+    )
+
+    def check(rendered: str) -> None:
+        assert json.loads(rendered) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                },
+                {
+                    "Sid": "Read",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:ListBucket"],
+                    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                },
+            ],
+        }
+
+    return document.json.apply(check)
+
+
+@pulumi.runtime.test
+def test_other_invokes_get_plausible_results(monitor: pulumi_mocks.RecordingMonitor):
+    image = aws.ec2.get_ami_output(owners=["amazon"], most_recent=True)
+
+    def check(args: list[object]) -> None:
+        arn, architecture, owners = args
+        assert arn == "arn:aws:ec2:eu-west-1:123456789012:getAmi"
+        assert architecture == ""
+        assert owners == ["amazon"]
+
+    return pulumi.Output.all(image.arn, image.architecture, image.owners).apply(check)
+
+
+@pulumi.runtime.test
+def test_caller_identity_invoke_answers_with_the_fixed_account(monitor: pulumi_mocks.RecordingMonitor):
+    identity = aws.get_caller_identity_output()
+    return identity.account_id.apply(lambda account: assert_equal(account, "123456789012"))
+
+
+def assert_equal(actual: object, expected: object) -> None:
+    assert actual == expected

@@ -1,0 +1,172 @@
+"""`python -m tools.policy_gate`: run a Pulumi Python program on the mock and every policy pack over it.
+
+Exit codes: 0 no mandatory violation, 1 at least one, 2 usage error, config that does not match a pack's
+schema, a program that fails, or a pack that does not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import grpc
+import yaml
+
+from . import pack_config, program, report
+from .analyzer import Diagnostic, NotApplicable, PackError, PackServer
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.policy_gate",
+        description="Offline policy gate: runs a Pulumi Python program on the mock runtime and drives each "
+        "policy pack through its analyzer protocol, like `pulumi preview --policy-pack`.",
+    )
+    parser.add_argument(
+        "--stack", required=True, help="stack name; config comes from DIR/Pulumi.<stack>.yaml"
+    )
+    parser.add_argument("--cwd", default=".", help="the program's directory (default: .)")
+    parser.add_argument(
+        "--policy-pack",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a policy pack directory (default: every folder under policies/ with a PulumiPolicy.yaml)",
+    )
+    parser.add_argument(
+        "--policy-pack-config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="config for the pack at the same position (default, for the default packs only: "
+        "policies/config/<stack>.json when present)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object")
+    return parser
+
+
+def _packs(given: Sequence[str]) -> list[Path]:
+    """Relative to the directory the gate runs from, not to --cwd: a team runs our packs on their program."""
+    if given:
+        packs = [Path(item) for item in given]
+        missing = [str(pack) for pack in packs if not (pack / "PulumiPolicy.yaml").is_file()]
+        if missing:
+            raise UsageError(f"not a policy pack (no PulumiPolicy.yaml): {', '.join(missing)}")
+        return packs
+    packs = sorted(path.parent for path in Path("policies").glob("*/PulumiPolicy.yaml"))
+    if not packs:
+        raise UsageError("no policy packs under policies/; name one with --policy-pack")
+    return packs
+
+
+def _configs(
+    given: Sequence[str], packs: Sequence[Path], stack: str, *, explicit_packs: bool
+) -> list[Path | None]:
+    """One config per pack (paired by position, as the CLI pairs them), or the stack's default for all."""
+    if given:
+        if len(given) != len(packs):
+            raise UsageError(
+                f"{len(given)} --policy-pack-config for {len(packs)} policy packs: one per pack, in order"
+            )
+        return [Path(item) for item in given]
+    default = Path("policies") / "config" / f"{stack}.json"
+    if explicit_packs or not default.is_file():
+        return [None] * len(packs)  # the stack's config is written for our packs, not for packs named here
+    return [default] * len(packs)
+
+
+def _version(pack: Path, reported: str) -> str:
+    try:
+        declared = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return reported
+    return str(declared.get("version") or reported) if isinstance(declared, dict) else reported
+
+
+def _analyze(
+    server: PackServer, resources: list[dict[str, Any]]
+) -> tuple[list[Diagnostic], list[NotApplicable]]:
+    """`Analyze` per resource (inputs), then `AnalyzeStack` (outputs and the graph), as the engine does."""
+    diagnostics: list[Diagnostic] = []
+    not_applicable: list[NotApplicable] = []
+    try:
+        for resource in resources:
+            found, skipped = server.analyze(resource)
+            diagnostics += found
+            not_applicable += skipped
+        found, skipped = server.analyze_stack(resources)
+    except grpc.RpcError as error:
+        details = getattr(error, "details", None)
+        detail = details() if callable(details) else str(error)
+        raise PackError(f"policy pack {server.directory} failed: {detail}\n{server.stderr_text()}") from error
+    return diagnostics + found, not_applicable + skipped
+
+
+def run(args: argparse.Namespace) -> report.GateResult:
+    packs = _packs(args.policy_pack)
+    config_paths = _configs(args.policy_pack_config, packs, args.stack, explicit_packs=bool(args.policy_pack))
+    settings = [pack_config.load(path) if path else {} for path in config_paths]
+    loaded = program.load(Path(args.cwd), args.stack)
+    servers = [PackServer(pack.resolve()) for pack in packs]
+    try:
+        for server in servers:
+            server.start()  # boots while the program runs
+        resources = program.record(loaded, args.stack)
+        for server in servers:
+            server.connect()
+        infos = [server.info() for server in servers]
+        shared_default = not args.policy_pack_config
+        all_names = {policy.name for info in infos for policy in info.policies}
+        results = []
+        for pack, server, info, pack_settings, path in zip(
+            packs, servers, infos, settings, config_paths, strict=True
+        ):
+            known = all_names if shared_default else {policy.name for policy in info.policies}
+            resolved = pack_config.resolve(
+                info, pack_settings, source=str(path or "defaults"), known_policies=known
+            )
+            server.configure_stack(project=loaded.project, stack=args.stack)
+            server.configure(resolved)
+            diagnostics, not_applicable = _analyze(server, resources)
+            results.append(
+                report.PackResult(
+                    name=info.name,
+                    version=_version(pack, info.version),
+                    path=str(pack),
+                    levels={name: level for name, (level, _) in resolved.items()},
+                    diagnostics=diagnostics,
+                    not_applicable=not_applicable,
+                )
+            )
+    finally:
+        for server in servers:
+            server.stop()
+    return report.GateResult(
+        stack=args.stack,
+        program=str(loaded.main),
+        packs=results,
+        resources={resource["urn"]: resource for resource in resources},
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result = run(args)
+    except (UsageError, pack_config.ConfigError, program.ProgramError, PackError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"error": str(error), "exitCode": USAGE_ERROR}))
+        return USAGE_ERROR
+    print(report.as_json(result) if args.json else report.text(result))
+    return result.exit_code
