@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt requirements-dev.txt services/requirements.txt $(wildcard policies/*/requirements.txt)
 
-.PHONY: test lint pytest install
+.PHONY: test lint pytest install bench
 
 install: $(STAMP)
 
@@ -33,3 +33,7 @@ test: lint pytest
 gate: $(STAMP)
 	$(if $(STACK),,$(error STACK is required, e.g. make gate STACK=dev))
 	$(BIN)/python -m tools.policy_gate --stack $(STACK)
+
+# Benchmarks (not part of `make test`): each prints its figure beside its budget.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.ingest_memory
