@@ -39,12 +39,6 @@ SETTINGS = BatchSettings(
 )
 
 
-@pytest.fixture
-def monitor() -> RecordingMonitor:
-    """The shared recording mock, also keeping what each component passes to `register_outputs`."""
-    return pulumi_mocks.install(stack="dev", region="us-east-1")
-
-
 OUTPUTS = (
     "bucket_name",
     "schedule_arn",

@@ -49,12 +49,6 @@ def args(**overrides: Any) -> UploadProcessingArgs:
     return UploadProcessingArgs(**values)
 
 
-@pytest.fixture
-def monitor() -> RecordingMonitor:
-    """The shared recording mock, also keeping what each component passes to `register_outputs`."""
-    return pulumi_mocks.install(stack="dev", region="us-east-1")
-
-
 OUTPUTS = (
     "bucket_name",
     "bucket_arn",
