@@ -21,6 +21,19 @@ PART_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
+class JobControl:
+    """How the worker stops a running job.
+
+    `cancel` is checked between records. `commit` is called just before the output object is written:
+    it raises StopRequestedError when the job was cancelled meanwhile, and once it returns the worker
+    no longer hands the message back, so no output is written for a message already released.
+    """
+
+    cancel: threading.Event
+    commit: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class Output:
     bucket: str
     prefix: str
@@ -88,7 +101,7 @@ class StreamingUpload:
         self._buffer.clear()
 
 
-def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, cancel: threading.Event) -> dict[str, Any]:
+def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
     """Valid CSV rows become JSON objects (header names as keys), one a line; bad rows are counted."""
     source = open_object(s3, job.bucket, job.key)
     if detect_format(job.key, source.content_type) is not DataFormat.CSV:
@@ -97,11 +110,12 @@ def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, cancel: threading.Eve
         )
     target = output.key_for(job.bucket, job.key, ".jsonl")
     upload = StreamingUpload(s3, output.bucket, target, "application/x-ndjson")
-    scanner = RecordScanner(source.body, DataFormat.CSV, cancel)
+    scanner = RecordScanner(source.body, DataFormat.CSV, control.cancel)
     try:
         for record in scanner.records():
             upload.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
         summary = scanner.summary
+        control.commit()
         upload.finish(
             {
                 "source-etag": source.etag,
@@ -115,24 +129,25 @@ def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, cancel: threading.Eve
     return {"output_key": target, **scanner.summary.as_dict()}
 
 
-def validate(s3: Any, job: JobMessage, output: Output, cancel: threading.Event) -> dict[str, Any]:
+def validate(s3: Any, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
     """Counts, problems and SHA-256 of a CSV or JSON Lines object, written as a JSON summary."""
     source = open_object(s3, job.bucket, job.key)
     data_format = detect_format(job.key, source.content_type)
     if data_format is None:
         raise RejectedFileError(f"validate needs CSV or JSON Lines, got Content-Type {source.content_type!r}")
-    scanner = RecordScanner(source.body, data_format, cancel)
+    scanner = RecordScanner(source.body, data_format, control.cancel)
     for _record in scanner.records():
         pass
     target = output.key_for(job.bucket, job.key, ".summary.json")
     summary = {"bucket": job.bucket, "key": job.key, "etag": source.etag, **scanner.summary.as_dict()}
+    control.commit()
     s3.put_object(
         Bucket=output.bucket, Key=target, Body=json.dumps(summary).encode(), ContentType="application/json"
     )
     return {"output_key": target, **scanner.summary.as_dict()}
 
 
-OPERATIONS: dict[Operation, Callable[[Any, JobMessage, Output, threading.Event], dict[str, Any]]] = {
+OPERATIONS: dict[Operation, Callable[[Any, JobMessage, Output, JobControl], dict[str, Any]]] = {
     Operation.CSV_TO_JSONL: csv_to_jsonl,
     Operation.VALIDATE: validate,
 }

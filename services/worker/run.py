@@ -3,7 +3,8 @@
 Threads: the receiver long-polls while there is a free slot; a pool runs the jobs; the lease keeper
 extends running jobs' visibility every third of the timeout, cancels jobs over JOB_TIMEOUT_SECONDS and
 deletes completed messages in batches. The main thread waits for SIGTERM, then drains: no new receives,
-running jobs get 3/4 of the stop timeout to finish, the rest are cancelled and released (visibility 0).
+running jobs get 3/4 of the stop timeout to finish, the rest are cancelled and released (visibility 0)
+unless already writing their output, which they finish.
 A message is deleted only after its job completed, so none is ever lost: each is either done and
 deleted, or back on the queue (and in the dead-letter queue after maxReceiveCount).
 """
@@ -24,7 +25,7 @@ from services.common.lifecycle import Runtime, StopRequestedError, run_worker
 from services.common.logs import JsonLog
 from services.worker.leases import Leases
 from services.worker.messages import JobMessage, MalformedMessageError, parse
-from services.worker.operations import OPERATIONS, Output
+from services.worker.operations import OPERATIONS, JobControl, Output
 from services.worker.protection import TaskProtection
 from services.worker.settings import QueueWorkerSettings
 
@@ -41,6 +42,8 @@ class Job:
     started: float = field(default_factory=time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
     timed_out: bool = False
+    committing: bool = False
+    """Set once the job starts writing its output: from then on it is finished, never released."""
 
     @property
     def handle(self) -> tuple[str, str]:
@@ -171,7 +174,8 @@ class QueueWorker:
         log.info("job.started", operation=str(job.message.operation))
         completed = False
         try:
-            result = OPERATIONS[job.message.operation](self._s3, job.message, self._output, job.cancel)
+            control = JobControl(job.cancel, lambda: self._commit(job))
+            result = OPERATIONS[job.message.operation](self._s3, job.message, self._output, control)
         except StopRequestedError:
             if job.timed_out:
                 log.error("job.timed_out", seconds=self._settings.job_timeout_seconds)
@@ -187,6 +191,13 @@ class QueueWorker:
             if completed:
                 self._completed.append(job)
             self._state.notify_all()
+
+    def _commit(self, job: Job) -> None:
+        # Under the same lock as _release_running: a job is either released or commits, never both.
+        with self._state:
+            if job.cancel.is_set():
+                raise StopRequestedError
+            job.committing = True
 
     def _job_log(self, job: Job) -> JsonLog:
         return self._log.bind(
@@ -261,7 +272,8 @@ class QueueWorker:
     def _release_running(self) -> None:
         with self._lease_calls:
             with self._state:
-                jobs = list(self._running.values())
+                # Committing jobs are writing their output: they finish and their messages are deleted.
+                jobs = [job for job in self._running.values() if not job.committing]
                 for job in jobs:
                     job.cancel.set()
             if not jobs:

@@ -35,5 +35,8 @@ class QueueWorkerSettings(WorkerSettings):
 
     @property
     def drain_seconds(self) -> float:
-        """Time after SIGTERM to let jobs finish; the rest of the stop timeout releases the others."""
-        return self.stop_timeout_seconds * 0.75
+        """Time after SIGTERM to let jobs finish; the rest of the stop timeout releases the others.
+
+        At least 1.5 s stay for that: committing jobs finish and the process exits a second before SIGKILL.
+        """
+        return min(self.stop_timeout_seconds * 0.75, self.stop_timeout_seconds - 1.5)

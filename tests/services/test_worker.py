@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from services.common.exit_codes import ExitCode
+from services.common.lifecycle import Runtime
+from services.common.logs import JsonLog
 from services.worker.leases import Leases
+from services.worker.messages import JobMessage, Operation
+from services.worker.operations import OPERATIONS, JobControl, Output
+from services.worker.protection import TaskProtection
+from services.worker.run import QueueWorker
+from services.worker.settings import QueueWorkerSettings
 from tests.services.fake_ecs_agent import TASK_ARN, FakeEcsAgent
 from tests.services.support import Aws, LogTail, assert_bad_setting_named, start
 
@@ -300,3 +310,72 @@ def test_batch_calls_report_each_failed_entry_by_message_id(aws: Aws) -> None:
         "0",
         "2",
     )
+
+
+def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_released(
+    aws: Aws, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit point decides, under one lock, whether a job is released or finishes.
+
+    Job "committed" starts writing its output before the drain deadline and is still writing when it
+    passes; job "late" is still reading. At the deadline "late" is cancelled and released, and it then
+    reaches its commit point, which refuses; "committed" finishes and its message is deleted.
+    """
+    queues = make_queues(aws, visibility_seconds=30)
+    send(aws, queues.url, [job("in/committed.csv", "validate"), job("in/late.csv", "validate")])
+    committed = threading.Event()
+    late_started = threading.Event()
+    late_cancelled = threading.Event()
+    refused: list[BaseException] = []
+
+    def operation(client: Any, message: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+        target = output.key_for(message.bucket, message.key, ".summary.json")
+        if message.key == "in/committed.csv":
+            control.commit()
+            committed.set()
+            assert late_cancelled.wait(10), "the other job was never released"
+        else:
+            late_started.set()
+            assert control.cancel.wait(10), "the job was never cancelled"
+            late_cancelled.set()
+            try:
+                control.commit()
+            except BaseException as error:
+                refused.append(error)
+                raise
+        client.put_object(Bucket=output.bucket, Key=target, Body=b"{}")
+        return {"output_key": target}
+
+    monkeypatch.setitem(OPERATIONS, Operation.VALIDATE, operation)
+    settings = QueueWorkerSettings(
+        queue_url=queues.url,
+        output_bucket=BUCKET,
+        output_prefix=OUTPUT,
+        worker_concurrency=2,
+        visibility_timeout_seconds=30,
+        stop_timeout_seconds=2,
+        receive_wait_seconds=1,
+    )
+    lines = io.StringIO()
+    runtime = Runtime(JsonLog("worker", stream=lines), threading.Event(), task_arn=None)
+    protection = TaskProtection(None, settings.job_timeout_seconds, runtime.log)
+    worker = QueueWorker(settings, runtime, aws.client("sqs"), s3, protection)
+    exit_codes: list[ExitCode] = []
+    running = threading.Thread(target=lambda: exit_codes.append(worker.run()))
+    running.start()
+    assert committed.wait(10)
+    assert late_started.wait(10)
+    runtime.stop.set()
+    running.join(timeout=10)
+
+    assert not running.is_alive()
+    assert exit_codes == [ExitCode.OK]
+    assert [type(error).__name__ for error in refused] == ["StopRequestedError"]
+    assert output_keys(s3) == {f"{OUTPUT}{BUCKET}/in/committed.summary.json"}
+    assert drain_bodies(aws, queues.url) == [job("in/late.csv", "validate")]
+    logs = [json.loads(line) for line in lines.getvalue().splitlines()]
+    events = {(line["event"], line.get("object")) for line in logs}
+    assert ("job.completed", f"s3://{BUCKET}/in/committed.csv") in events
+    assert ("job.cancelled", f"s3://{BUCKET}/in/late.csv") in events
+    assert [len(line["message_ids"]) for line in logs if line["event"] == "messages.released"] == [1]
+    assert [line["count"] for line in logs if line["event"] == "messages.deleted"] == [1]
