@@ -158,20 +158,13 @@ def alert_topic_policy(
     )
 
 
-def event_dead_letter_queue_policy(
-    queue_arn: pulumi.Input[str], source_arn: pulumi.Input[str]
-) -> dict[str, Any]:
-    """Queue policy of a dead-letter queue: only the one EventBridge rule may send to it."""
-    return policy_document(
-        [
-            {
-                "Sid": "EventRuleSendsFailedEvents",
-                "Effect": "Allow",
-                "Principal": {"Service": EVENTS_PRINCIPAL},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
-            },
-            deny_insecure_transport(queue_arn, "sqs:*"),
-        ]
-    )
+def event_rule_sends(queue_arn: pulumi.Input[str], source_arn: pulumi.Input[str]) -> Statement:
+    """Queue policy grant: only the EventBridge rule `source_arn` may send (failed events) to the queue."""
+    return {
+        "Sid": "EventRuleSendsFailedEvents",
+        "Effect": "Allow",
+        "Principal": {"Service": EVENTS_PRINCIPAL},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+    }

@@ -1,10 +1,10 @@
 """Dead-letter queues for events a target could not take, kept so nothing is lost silently.
 
-`dead_letter_queue` creates the queue alone: SSE with SQS-managed keys (EventBridge and Scheduler cannot
-send to a queue under the AWS-managed `aws/sqs` KMS key) and the longest retention, 14 days, to give a
-person time to look. EventBridge rules need a queue policy as well, `event_target_dead_letter_queue`;
-EventBridge Scheduler sends with the schedule's execution role instead, so its callers grant
-`sqs:SendMessage` on the queue to that role and use `dead_letter_queue` only.
+`dead_letter_queue` creates the queue and its TLS-only queue policy: SSE with SQS-managed keys (EventBridge
+and Scheduler cannot send to a queue under the AWS-managed `aws/sqs` KMS key) and the longest retention,
+14 days, to give a person time to look. EventBridge rules also need a grant in that policy,
+`event_target_dead_letter_queue`; EventBridge Scheduler sends with the schedule's execution role instead,
+so its callers grant `sqs:SendMessage` on the queue to that role and use `dead_letter_queue`.
 """
 
 from __future__ import annotations
@@ -12,20 +12,29 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_policies import event_dead_letter_queue_policy
+from components.alert_policies import event_rule_sends
+from components.queue_policy import GrantsFor, attach_tls_only_policy
 
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 """SQS maximum."""
 
 
-def dead_letter_queue(name: str, *, parent: pulumi.Resource) -> aws.sqs.Queue:
-    """An encrypted standard queue named `name`, parented to `parent`."""
-    return aws.sqs.Queue(
+def dead_letter_queue(
+    name: str, *, parent: pulumi.Resource, grants_for: GrantsFor | None = None
+) -> aws.sqs.Queue:
+    """An encrypted standard queue `name` and its TLS-only queue policy f"{name}-policy", both parented
+    to `parent`.
+
+    `grants_for(queue_arn)` adds allow statements to that policy.
+    """
+    queue = aws.sqs.Queue(
         name,
         sqs_managed_sse_enabled=True,
         message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    attach_tls_only_policy(f"{name}-policy", queue, parent=parent, grants_for=grants_for)
+    return queue
 
 
 def event_target_dead_letter_queue(
@@ -36,11 +45,6 @@ def event_target_dead_letter_queue(
     Creates `name` (the queue) and f"{name}-policy" (its queue policy), both parented to `parent`. Pass the
     queue's ARN as the target's `dead_letter_config.arn`.
     """
-    queue = dead_letter_queue(name, parent=parent)
-    aws.sqs.QueuePolicy(
-        f"{name}-policy",
-        queue_url=queue.url,
-        policy=pulumi.Output.json_dumps(event_dead_letter_queue_policy(queue.arn, source_arn)),
-        opts=pulumi.ResourceOptions(parent=parent),
+    return dead_letter_queue(
+        name, parent=parent, grants_for=lambda queue_arn: [event_rule_sends(queue_arn, source_arn)]
     )
-    return queue

@@ -18,6 +18,7 @@ from components import alarms, grants, queue_scaling
 from components.cluster import FARGATE, FARGATE_SPOT
 from components.component_args import check_pattern_args
 from components.dead_letter import dead_letter_queue
+from components.queue_policy import attach_tls_only_policy
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.settings import DataSettings, QueueSettings
 from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
@@ -168,6 +169,7 @@ class QueueWorkers(pulumi.ComponentResource):
             redrive_policy=redrive_policy(dead_letters.arn, settings.max_receive_count),
             opts=child,
         )
+        attach_tls_only_policy(f"{name}-queue-policy", queue, parent=self)
         # A separate resource: inline on the dead-letter queue it would need the source's ARN first (a cycle).
         aws.sqs.RedriveAllowPolicy(
             f"{name}-dead-letters-allow",

@@ -129,20 +129,49 @@ def test_helpers_use_the_given_names_and_parent(recorded):
         "uploads-dlq": "aws:sqs/queue:Queue",
         "uploads-dlq-policy": "aws:sqs/queuePolicy:QueuePolicy",
         "uploads-schedule-dlq": "aws:sqs/queue:Queue",
+        "uploads-schedule-dlq-policy": "aws:sqs/queuePolicy:QueuePolicy",
     }
     assert all(r.parent == parent.urn for r in recorded.recorded if r.urn != parent.urn)
 
 
-def test_dead_letter_queues_are_encrypted_and_only_the_event_one_has_a_policy(recorded):
+def tls_only_statement(queue_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:*",
+        "Resource": queue_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def test_dead_letter_queues_are_encrypted_and_tls_only_and_only_the_event_rule_may_send(recorded):
     for name in ("uploads-dlq", "uploads-schedule-dlq"):
         queue = recorded.by_name(name)
         assert queue.inputs["sqsManagedSseEnabled"] is True
         assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
-    policy = recorded.by_name("uploads-dlq-policy")
-    queue = recorded.by_name("uploads-dlq")
-    assert policy.inputs["queueUrl"] == queue.outputs["url"]
-    statement = json.loads(policy.inputs["policy"])["Statement"][0]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Action"] == "sqs:SendMessage"
-    assert statement["Resource"] == queue.outputs["arn"]
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": RULE_ARN}}
+    event_queue = recorded.by_name("uploads-dlq").outputs
+    event_policy = recorded.by_name("uploads-dlq-policy").inputs
+    assert event_policy["queueUrl"] == event_queue["url"]
+    assert json.loads(event_policy["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EventRuleSendsFailedEvents",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": event_queue["arn"],
+                "Condition": {"ArnEquals": {"aws:SourceArn": RULE_ARN}},
+            },
+            tls_only_statement(event_queue["arn"]),
+        ],
+    }
+    # Scheduler sends with its role's own permissions: this queue's policy grants nothing.
+    schedule_queue = recorded.by_name("uploads-schedule-dlq").outputs
+    schedule_policy = recorded.by_name("uploads-schedule-dlq-policy").inputs
+    assert schedule_policy["queueUrl"] == schedule_queue["url"]
+    assert json.loads(schedule_policy["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [tls_only_statement(schedule_queue["arn"])],
+    }

@@ -425,6 +425,8 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "jobs-dead-letters",
         "jobs-queue",
         "jobs-dead-letters-allow",
+        "jobs-dead-letters-policy",
+        "jobs-queue-policy",
         "jobs-dead-letters-waiting",
         "jobs-worker",
         "jobs-service",
@@ -436,6 +438,28 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "jobs-sleep-alarm",
     }
     assert all(resource.name.startswith("jobs") for resource in monitor.recorded)
+
+
+def test_both_queues_refuse_requests_without_tls(monitor: RecordingMonitor):
+    build()
+
+    for queue_name in ("jobs-queue", "jobs-dead-letters"):
+        queue = monitor.by_name(queue_name).outputs
+        policy = monitor.by_name(f"{queue_name}-policy").inputs
+        assert policy["queueUrl"] == queue["url"]
+        assert json.loads(policy["policy"]) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sqs:*",
+                    "Resource": queue["arn"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
 
 
 def test_dead_letters_alarm_the_topic(monitor: RecordingMonitor):

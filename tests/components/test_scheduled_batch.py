@@ -122,7 +122,13 @@ def test_scheduler_role_is_trusted_for_this_group_only(monitor: RecordingMonitor
             "Resource": [monitor.by_name("batch-dead-letters").outputs["arn"]],
         },
     ]
-    assert not monitor.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    dead_letters = monitor.by_name("batch-dead-letters").outputs
+    [queue_policy] = monitor.of_type("aws:sqs/queuePolicy:QueuePolicy")
+    assert queue_policy.name == "batch-dead-letters-policy"
+    assert queue_policy.inputs["queueUrl"] == dead_letters["url"]
+    assert [statement["Effect"] for statement in json.loads(queue_policy.inputs["policy"])["Statement"]] == [
+        "Deny"
+    ]
 
 
 def test_report_task_may_list_input_and_markers_read_input_and_write_output_only(monitor: RecordingMonitor):
@@ -191,6 +197,7 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "batch-report",
         "batch-schedules",
         "batch-dead-letters",
+        "batch-dead-letters-policy",
         "batch-scheduler-role",
         "batch-scheduler-role-policy",
         "batch-schedule",

@@ -43,7 +43,7 @@ COMMON = {
     "aws:scheduler/schedule:Schedule": 1,
     "aws:dynamodb/table:Table": 1,
     "aws:sqs/queue:Queue": 5,  # work queue + 4 dead-letter queues
-    "aws:sqs/queuePolicy:QueuePolicy": 2,
+    "aws:sqs/queuePolicy:QueuePolicy": 5,
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
     "aws:sns/topic:Topic": 1,
     "aws:sns/topicPolicy:TopicPolicy": 1,
