@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from components.settings import CpuArchitecture
@@ -21,7 +22,7 @@ KEEP_IMAGES = 20
 
 _PLATFORMS = {CpuArchitecture.X86_64: "linux/amd64", CpuArchitecture.ARM64: "linux/arm64"}
 _REPOSITORY_URL = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<name>.+)$"
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<name>.+)$"
 )
 
 
@@ -30,12 +31,12 @@ def docker_platform(architecture: CpuArchitecture) -> str:
     return _PLATFORMS[architecture]
 
 
-def repository_arn(repository_url: str) -> str:
+def repository_arn(repository_url: str, partition: str) -> str:
     """ECR repository ARN from its URL (the awsx component exposes the URL, not the ARN)."""
     match = _REPOSITORY_URL.match(repository_url)
     if match is None:
         raise ValueError(f"{repository_url!r} is not an ECR repository URL")
-    return f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
+    return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,10 @@ class WorkerImage(pulumi.ComponentResource):
         )
         self.image_uri = image.image_uri
         self.repository_url = repository.url
-        self.repository_arn = repository.url.apply(repository_arn)
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        self.repository_arn = pulumi.Output.all(repository.url, partition).apply(
+            lambda values: repository_arn(values[0], values[1])
+        )
         self.register_outputs(
             {
                 "imageUri": self.image_uri,

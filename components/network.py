@@ -67,6 +67,12 @@ class TaskNetwork(pulumi.ComponentResource):
     def _invoke_opts(self) -> pulumi.InvokeOutputOptions:
         return pulumi.InvokeOutputOptions(parent=self)
 
+    def _endpoint_service_name(self, service: str, service_type: str) -> pulumi.Output[str]:
+        # Looked up, not composed: in China some services' names start "cn." (ECR's, for one).
+        return aws.ec2.get_vpc_endpoint_service_output(
+            service=service, service_type=service_type, opts=self._invoke_opts()
+        ).service_name
+
     def _task_security_group(self, egress: list[aws.ec2.SecurityGroupEgressArgs]) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
             f"{self._name}-tasks",
@@ -151,12 +157,11 @@ class TaskNetwork(pulumi.ComponentResource):
         private_route_tables: list[aws.ec2.RouteTable],
     ) -> None:
         name, child = self._name, self._child
-        region = aws.get_region_output(opts=self._invoke_opts()).region
         gateways = [
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=vpc.id,
-                service_name=pulumi.Output.concat("com.amazonaws.", region, f".{service}"),
+                service_name=self._endpoint_service_name(service, "Gateway"),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[table.id for table in private_route_tables],
                 opts=child,
@@ -184,7 +189,7 @@ class TaskNetwork(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=vpc.id,
-                service_name=pulumi.Output.concat("com.amazonaws.", region, f".{service}"),
+                service_name=self._endpoint_service_name(service, "Interface"),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=[subnet.id for subnet in private_subnets],

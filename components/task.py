@@ -72,9 +72,11 @@ class WorkerTask(pulumi.ComponentResource):
             )
         super().__init__("ecs-event-patterns:index:WorkerTask", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        assume = trust.ecs_tasks_trust_policy(account_id=account_id, region=region)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+        assume = trust.ecs_tasks_trust_policy(partition=partition, account_id=account_id, region=region)
 
         self.container_name = args.worker
         self.image = WorkerImage(

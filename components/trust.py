@@ -33,7 +33,9 @@ def service_trust_policy(
     )
 
 
-def ecs_tasks_trust_policy(*, account_id: pulumi.Input[str], region: pulumi.Input[str]) -> pulumi.Output[str]:
+def ecs_tasks_trust_policy(
+    *, partition: pulumi.Input[str], account_id: pulumi.Input[str], region: pulumi.Input[str]
+) -> pulumi.Output[str]:
     """Task and execution roles: ECS tasks of this account and region (AWS's recommended condition)."""
-    source = pulumi.Output.concat("arn:aws:ecs:", region, ":", account_id, ":*")
+    source = pulumi.Output.concat("arn:", partition, ":ecs:", region, ":", account_id, ":*")
     return service_trust_policy(ECS_TASKS, account_id=account_id, source_arn=source)

@@ -81,10 +81,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
     account_id: str = DEFAULT_ACCOUNT_ID
     calls: list[RecordedCall] = field(default_factory=list)
 
+    @property
+    def partition(self) -> str:
+        """The region's partition, as `aws.get_partition` answers: China and GovCloud have their own."""
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    @property
+    def dns_suffix(self) -> str:
+        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region = self.region if regional else ""
         account = self.account_id if service != "s3" else ""
-        return f"arn:aws:{service}:{region}:{account}:{resource}"
+        return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         # A provider resource's state echoes its inputs. Multi-language components (awsx) declare outputs of
@@ -110,7 +123,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             if lowered.endswith("arn"):
                 return self.arn(service, physical)
             if lowered.endswith(("url", "endpoint", "address", "dnsname", "domainname", "hostname")):
-                host = f"{physical}.{service}.{self.region}.amazonaws.com"
+                host = f"{physical}.{service}.{self.region}.{self.dns_suffix}"
                 return f"https://{host}" if lowered.endswith("url") else host
             if lowered.endswith("id"):
                 return f"{physical}-{_suffix(key)}"
@@ -134,14 +147,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             bucket = physical_name(name, inputs, "bucket")
             return bucket, {
                 "bucket": bucket,
-                "arn": f"arn:aws:s3:::{bucket}",
-                "bucketDomainName": f"{bucket}.s3.amazonaws.com",
-                "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+                "arn": f"arn:{self.partition}:s3:::{bucket}",
+                "bucketDomainName": f"{bucket}.s3.{self.dns_suffix}",
+                "bucketRegionalDomainName": f"{bucket}.s3.{region}.{self.dns_suffix}",
                 "region": region,
             }
         if typ == "aws:sqs/queue:Queue":
             queue = physical_name(name, inputs, "name")
-            url = f"https://sqs.{region}.amazonaws.com/{acct}/{queue}"
+            url = f"https://sqs.{region}.{self.dns_suffix}/{acct}/{queue}"
             return url, {"name": queue, "arn": self.arn("sqs", queue), "url": url}
         if typ == "aws:dynamodb/table:Table":
             table = physical_name(name, inputs, "name")
@@ -161,12 +174,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
             path = inputs.get("path") or "/"
             return role, {
                 "name": role,
-                "arn": f"arn:aws:iam::{acct}:role{path}{role}",
+                "arn": f"arn:{self.partition}:iam::{acct}:role{path}{role}",
                 "uniqueId": "AROA" + _suffix(name).upper() * 2,
             }
         if typ == "aws:iam/policy:Policy":
             policy = physical_name(name, inputs, "name")
-            arn = f"arn:aws:iam::{acct}:policy/{policy}"
+            arn = f"arn:{self.partition}:iam::{acct}:policy/{policy}"
             return arn, {"name": policy, "arn": arn, "policyId": "ANPA" + _suffix(name).upper() * 2}
         if typ == "aws:ecs/cluster:Cluster":
             cluster = physical_name(name, inputs, "name")
@@ -234,14 +247,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return repo, {
                 "name": repo,
                 "arn": self.arn("ecr", f"repository/{repo}"),
-                "repositoryUrl": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}",
+                "repositoryUrl": f"{acct}.dkr.ecr.{region}.{self.dns_suffix}/{repo}",
                 "registryId": acct,
             }
         if typ == "awsx:ecr:Repository":
             repo = physical_name(name, inputs, "name")
-            return repo, {"url": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}"}
+            return repo, {"url": f"{acct}.dkr.ecr.{region}.{self.dns_suffix}/{repo}"}
         if typ == "awsx:ecr:Image":
-            repo_url = inputs.get("repositoryUrl") or f"{acct}.dkr.ecr.{region}.amazonaws.com/{name}"
+            repo_url = inputs.get("repositoryUrl") or f"{acct}.dkr.ecr.{region}.{self.dns_suffix}/{name}"
             digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
             return name, {"imageUri": f"{repo_url}@sha256:{digest}"}
         if typ == "aws:appautoscaling/target:Target":
@@ -271,7 +284,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if function == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,
-                "arn": f"arn:aws:iam::{self.account_id}:user/ci",
+                "arn": f"arn:{self.partition}:iam::{self.account_id}:user/ci",
                 "userId": "AIDAEXAMPLEUSERID",
                 "id": self.account_id,
             }
@@ -279,11 +292,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}
         if function == "aws:index/getPartition:getPartition":
             return {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "id": "aws",
-                "reverseDnsPrefix": "com.amazonaws",
+                "partition": self.partition,
+                "dnsSuffix": self.dns_suffix,
+                "id": self.partition,
+                "reverseDnsPrefix": ".".join(reversed(self.dns_suffix.split("."))),
             }
+        if function == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            service, service_type = args.args["service"], args.args["serviceType"]
+            # In China some endpoint services (ECR's, Batch's) are named cn.com.amazonaws.<region>.<service>.
+            china_named = self.partition == "aws-cn" and service.startswith("ecr.")
+            prefix = "cn.com.amazonaws" if china_named else "com.amazonaws"
+            name = f"{prefix}.{self.region}.{service}"
+            return {"id": name, "serviceName": name, "service": service, "serviceType": service_type}
         if function == "aws:ec2/getVpc:getVpc":
             return {
                 "id": "vpc-0default0000000",
@@ -302,7 +322,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "authorizationToken": "QVdTOnRva2Vu",
                 "userName": "AWS",
                 "password": "token",
-                "proxyEndpoint": f"https://{self.account_id}.dkr.ecr.{self.region}.amazonaws.com",
+                "proxyEndpoint": f"https://{self.account_id}.dkr.ecr.{self.region}.{self.dns_suffix}",
                 "expiresAt": "2030-01-01T00:00:00Z",
                 "id": self.region,
             }

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from components import grants
+from components.image import repository_arn
 from components.settings import CpuArchitecture, FargateSize
 from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
 from tools import pulumi_mocks
@@ -197,3 +198,27 @@ def test_invalid_inputs_fail_before_any_child(monitor: RecordingMonitor):
     with pytest.raises(ValueError, match=r"worker 'scan' is not one of ingest, report, worker"):
         build(worker="scan")
     assert [r.type for r in monitor.recorded if r.custom] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "partition", "arn"),
+    [
+        (
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/upload-ingest-1a2b3c4",
+            "aws",
+            "arn:aws:ecr:eu-west-1:123456789012:repository/upload-ingest-1a2b3c4",
+        ),
+        (
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/team/ingest",
+            "aws-cn",
+            "arn:aws-cn:ecr:cn-north-1:123456789012:repository/team/ingest",
+        ),
+    ],
+)
+def test_repository_arn_from_its_url_in_each_partition(url: str, partition: str, arn: str):
+    assert repository_arn(url, partition) == arn
+
+
+def test_repository_arn_refuses_what_is_not_an_ecr_url():
+    with pytest.raises(ValueError, match=r"'ghcr\.io/team/ingest' is not an ECR repository URL"):
+        repository_arn("ghcr.io/team/ingest", "aws")

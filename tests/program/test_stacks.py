@@ -1,6 +1,7 @@
 """The whole program, per stack, on the mock runtime: what `pulumi up -s <stack>` would register."""
 
 import json
+import re
 import runpy
 from collections import Counter
 from dataclasses import dataclass
@@ -96,8 +97,9 @@ class Deployment:
 def install_stack(stack: str, overrides: dict[str, str] | None = None) -> pulumi_mocks.RecordingMonitor:
     """The mock engine with the stack's own config (`Pulumi.<stack>.yaml`), as `pulumi up -s` would set it."""
     config = read_stack_config(ROOT, stack)
-    monitor = pulumi_mocks.install(stack=stack, region=config.region or pulumi_mocks.DEFAULT_REGION)
-    pulumi.runtime.config.set_all_config({**config.values, **(overrides or {})}, list(config.secret_keys))
+    values = {**config.values, **(overrides or {})}
+    monitor = pulumi_mocks.install(stack=stack, region=values.get("aws:region", pulumi_mocks.DEFAULT_REGION))
+    pulumi.runtime.config.set_all_config(values, list(config.secret_keys))
     return monitor
 
 
@@ -168,6 +170,22 @@ def test_stack_settings_reach_the_resources(deployment: Deployment):
             s.inputs["endpoint"] for s in monitor.of_type("aws:sns/topicSubscription:TopicSubscription")
         )
         assert emails == ["data-pipeline-team@example.com", "platform-oncall@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("cn-northwest-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("eu-west-1", "aws")],
+)
+def test_every_arn_is_in_the_regions_partition(region: str, partition: str):
+    """No hard-coded `arn:aws:`: China and GovCloud are partitions of their own."""
+    monitor = install_stack("prod", {"aws:region": region})
+    run_program()
+
+    text = json.dumps([resource.inputs for resource in monitor.recorded])
+    partitions = Counter(re.findall(r"arn:([a-z-]*):", text))
+    assert set(partitions) == {partition}
+    assert partitions[partition] > 50
+    assert f"cn.com.amazonaws.{region}.ecr.api" in text if partition == "aws-cn" else "cn.com" not in text
 
 
 def test_bad_config_registers_nothing():
