@@ -12,6 +12,7 @@ from tests.policies.harness import (
     ACCOUNT,
     REGION,
     UNKNOWN,
+    Outcome,
     Resource,
     by_name,
     document,
@@ -131,6 +132,130 @@ def test_queue_without_redrive_policy_is_reported_but_not_its_peer():
     outcome = run_stack(policy("sqs-worker-queue-dead-letter"), queues())
     assert outcome.urns == [urn(QUEUE, "work"), urn(QUEUE, "work-dlq")]
     assert "queue work has no redrive policy" in outcome.messages[0]
+
+
+WORK_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:work"
+WORK_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/work"
+DLQ_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/work-dlq"
+NOT_TLS_ONLY = 'queue work: no queue policy denying sqs:* to "*" when aws:SecureTransport is false (TLS only)'
+
+
+def tls_only(arn: str, **changes: object) -> str:
+    statement = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:*",
+        "Resource": arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    return document({**statement, **changes})
+
+
+def tls_queues(holder: str = "work-policy") -> list[Resource]:
+    """Queue work with its TLS-only policy in `holder`: the QueuePolicy work-policy (naming the queue by URL),
+    or the queue itself (inline). Queue work-dlq has its own inline one throughout."""
+    inline = tls_only(WORK_ARN) if holder == "work" else ""
+    stack = [
+        Resource(QUEUE, "work", {"arn": WORK_ARN, "url": WORK_URL, "policy": inline}),
+        Resource(QUEUE, "work-dlq", {"arn": DLQ_ARN, "url": DLQ_URL, "policy": tls_only(DLQ_ARN)}),
+    ]
+    if holder == "work-policy":
+        queue_policy = {"queueUrl": WORK_URL, "policy": tls_only(WORK_ARN)}
+        stack.append(Resource("aws:sqs/queuePolicy:QueuePolicy", "work-policy", queue_policy))
+    return stack
+
+
+def tls_outcome(stack: list[Resource]) -> Outcome:
+    return run_stack(policy("sqs-queue-tls-only"), stack)
+
+
+def tls_problem(stack: list[Resource]) -> str:
+    outcome = tls_outcome(stack)
+    assert (outcome.urns, outcome.not_applicable) == ([urn(QUEUE, "work")], None)
+    return outcome.messages[0]
+
+
+@pytest.mark.parametrize("holder", ["work-policy", "work"], ids=["queue-policy", "inline"])
+def test_tls_only_queue_passes(holder):
+    outcome = tls_outcome(tls_queues(holder))
+    assert (outcome.violations, outcome.not_applicable) == ([], None)
+
+
+def test_queue_policy_named_through_its_dependencies_counts():
+    stack = tls_queues()
+    by_name(stack, "work-policy").props["queueUrl"] = UNKNOWN
+    by_name(stack, "work-policy").depends = {"queueUrl": ["work"]}
+    assert tls_outcome(stack).violations == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"Principal": {"AWS": "*"}}, {"Action": "*"}, {"Action": ["sqs:SendMessage", "sqs:*"]}],
+    ids=["principal-aws-star", "action-star", "action-list"],
+)
+def test_equivalent_tls_only_statements_pass(changes):
+    stack = tls_queues()
+    by_name(stack, "work-policy").props["policy"] = tls_only(WORK_ARN, **changes)
+    assert tls_outcome(stack).violations == []
+
+
+@pytest.mark.parametrize("holder", ["work-policy", "work"], ids=["queue-policy", "inline"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"Effect": "Allow"},
+        {"Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+        {"Action": "sqs:SendMessage"},
+    ],
+    ids=["allow-only", "secure-transport-true", "principal-not-everyone", "send-message-only"],
+)
+def test_queue_policy_that_does_not_deny_insecure_transport_is_reported(holder, changes):
+    stack = tls_queues(holder)
+    by_name(stack, holder).props["policy"] = tls_only(WORK_ARN, **changes)
+    assert tls_problem(stack) == NOT_TLS_ONLY
+
+
+def test_queue_without_a_policy_is_reported():
+    stack = [item for item in tls_queues() if item.name != "work-policy"]
+    assert tls_problem(stack) == NOT_TLS_ONLY
+
+
+def test_queue_policy_of_another_queue_does_not_count():
+    stack = tls_queues()
+    by_name(stack, "work-policy").props["queueUrl"] = DLQ_URL
+    assert tls_problem(stack) == NOT_TLS_ONLY
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('{"Statement": ', "policy document is not valid JSON (Expecting value at 14)"),
+        ("[]", "policy document is a list, not a JSON object"),
+    ],
+)
+def test_malformed_queue_policy_is_reported(value, problem):
+    stack = tls_queues()
+    by_name(stack, "work-policy").props["policy"] = value
+    assert tls_problem(stack) == f"queue work: queue policy work-policy: {problem}"
+
+
+def test_unknown_queue_policy_is_checked_at_update():
+    stack = tls_queues()
+    by_name(stack, "work-policy").props["policy"] = UNKNOWN
+    outcome = tls_outcome(stack)
+    assert (outcome.violations, outcome.not_applicable) == (
+        [],
+        "not known until update: policy of work-policy",
+    )
+
+
+def test_known_tls_only_policy_wins_over_an_unknown_inline_one():
+    stack = tls_queues()
+    by_name(stack, "work").props["policy"] = UNKNOWN  # computed by the provider during a preview
+    outcome = tls_outcome(stack)
+    assert (outcome.violations, outcome.not_applicable) == ([], None)
 
 
 @pytest.mark.parametrize("key", ["arn:aws:kms:us-east-1:123456789012:key/abc", UNKNOWN])

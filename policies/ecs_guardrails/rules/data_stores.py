@@ -19,7 +19,7 @@ from pulumi_policy import (
 from . import documents
 from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, of_type, refers_to
-from .values import UNKNOWN, has_unknown, is_sequence, read, setting, strings
+from .values import UNKNOWN, has_unknown, is_sequence, read, setting
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -72,31 +72,11 @@ def _encryption_problem(bucket: PolicyResource, resources: list[PolicyResource])
     return "no BucketServerSideEncryptionConfiguration with a default SSE algorithm"
 
 
-def _denies_insecure_transport(statement: documents.Statement) -> bool:
-    everyone = statement.principal == "*" or (
-        isinstance(statement.principal, Mapping) and "*" in strings(read(statement.principal, "AWS"))
-    )
-    insecure = strings(read(statement.condition, "Bool", "aws:SecureTransport"))
-    return (
-        statement.effect == "Deny"
-        and everyone
-        and any(action in ("*", "s3:*") for action in statement.actions)
-        and [value.lower() for value in insecure] == ["false"]
-    )
-
-
 def _tls_problem(bucket: PolicyResource, resources: list[PolicyResource]) -> str | None:
-    for policy in _attached(bucket, resources, BUCKET_POLICY):
-        value = read(policy.props, "policy")
-        if value is UNKNOWN:
-            raise _UnknownError(f"policy of {policy.name}")
-        try:
-            parsed = documents.parse(value)
-        except documents.DocumentError as error:
-            return f"bucket policy {policy.name}: {error}"
-        if parsed and any(_denies_insecure_transport(s) for s in documents.statements(parsed)):
-            return None
-    return 'no bucket policy denying s3:* to "*" when aws:SecureTransport is false (TLS only)'
+    policies = [
+        (policy.name, read(policy.props, "policy")) for policy in _attached(bucket, resources, BUCKET_POLICY)
+    ]
+    return documents.tls_only_problem(policies, "s3:*", "bucket policy")
 
 
 def buckets_hardened(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -109,7 +89,7 @@ def buckets_hardened(args: StackValidationArgs, report: ReportViolation) -> None
                 for check in (_public_access_problem, _encryption_problem, _tls_problem)
                 if (problem := check(bucket, resources))
             ]
-        except _UnknownError as unknown:
+        except (_UnknownError, documents.UnknownDocumentError) as unknown:
             findings.skip(str(unknown))
             continue
         if problems:

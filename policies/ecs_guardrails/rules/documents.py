@@ -8,7 +8,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,10 @@ _AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 
 class DocumentError(ValueError):
     """A policy document that is not valid JSON or not a JSON object."""
+
+
+class UnknownDocumentError(Exception):
+    """Only resource policies not known yet (preview) could show that a resource is TLS-only."""
 
 
 @dataclass(frozen=True)
@@ -120,3 +124,46 @@ def is_service_wide(action: str) -> bool:
 
 def is_aws_managed_policy(arn: str) -> bool:
     return bool(_AWS_MANAGED_POLICY.match(arn))
+
+
+def denies_insecure_transport(statement: Statement, service_wildcard: str) -> bool:
+    """Deny of `*` or `service_wildcard` (`s3:*`, `sqs:*`) to everyone (`"*"` or `{"AWS": "*"}`) when
+    `aws:SecureTransport` is `false` (condition operator `Bool`): the resource answers only over TLS."""
+    everyone = statement.principal == "*" or (
+        isinstance(statement.principal, Mapping) and "*" in strings(read(statement.principal, "AWS"))
+    )
+    insecure = strings(read(statement.condition, "Bool", "aws:SecureTransport"))
+    return (
+        statement.effect == "Deny"
+        and everyone
+        and any(action in ("*", service_wildcard) for action in statement.actions)
+        and [value.lower() for value in insecure] == ["false"]
+    )
+
+
+def tls_only_problem(policies: Sequence[tuple[str, Any]], service_wildcard: str, kind: str) -> str | None:
+    """Whether a resource's policies, (name of the resource holding the document, document) pairs, make it
+    TLS-only (see `denies_insecure_transport`): None when one of them does, else what is wrong.
+
+    A document that passes wins over the others; otherwise an unknown one raises `UnknownDocumentError`
+    ("policy of <name>"), then a document that is not a JSON object is the problem, then the missing
+    statement. `kind` names the documents in messages ("bucket policy", "queue policy").
+    """
+    unknown: list[str] = []
+    errors: list[str] = []
+    for name, value in policies:
+        if value is UNKNOWN:
+            unknown.append(f"policy of {name}")
+            continue
+        try:
+            parsed = parse(value)
+        except DocumentError as error:
+            errors.append(f"{kind} {name}: {error}")
+            continue
+        if parsed and any(denies_insecure_transport(s, service_wildcard) for s in statements(parsed)):
+            return None
+    if unknown:
+        raise UnknownDocumentError("; ".join(unknown))
+    if errors:
+        return "; ".join(errors)
+    return f'no {kind} denying {service_wildcard} to "*" when aws:SecureTransport is false (TLS only)'

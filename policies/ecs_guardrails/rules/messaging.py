@@ -1,8 +1,11 @@
-"""SQS and SNS: encryption at rest, and a dead-letter queue behind every worker queue.
+"""SQS and SNS: encryption at rest, TLS-only queues, and a dead-letter queue behind every worker queue.
 
 A dead-letter queue is recognised as the target of another queue's redrive policy (inline
 `redrivePolicy` or a separate `aws:sqs/redrivePolicy:RedrivePolicy`) or of an EventBridge target's or a
 Scheduler schedule's `deadLetterConfig`; it needs no redrive policy of its own.
+
+A queue's policy is its inline `policy` or a separate `aws:sqs/queuePolicy:QueuePolicy` whose `queueUrl`
+names the queue.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from . import documents
 from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, depends_through, identities, of_type, refers_to
 from .values import UNKNOWN, read, setting
 
 QUEUE = "aws:sqs/queue:Queue"
 REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 TOPIC = "aws:sns/topic:Topic"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
@@ -115,6 +120,26 @@ def worker_queues_have_dead_letter_queues(args: StackValidationArgs, report: Rep
     findings.finish(args)
 
 
+def queues_tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    findings = Findings(report)
+    resources = list(args.resources)
+    queue_policies = of_type(resources, QUEUE_POLICY)
+    for queue in of_type(resources, QUEUE):
+        policies = [(queue.name, read(queue.props, "policy"))] + [
+            (policy.name, read(policy.props, "policy"))
+            for policy in queue_policies
+            if refers_to(policy, "queueUrl", queue)
+        ]
+        try:
+            problem = documents.tls_only_problem(policies, "sqs:*", "queue policy")
+        except documents.UnknownDocumentError as unknown:
+            findings.skip(str(unknown))
+            continue
+        if problem:
+            findings.violation(f"queue {queue.name}: {problem}", queue.urn)
+    findings.finish(args)
+
+
 POLICIES = [
     resource_policy(
         "sqs-queue-encrypted",
@@ -126,6 +151,11 @@ POLICIES = [
         "sqs-worker-queue-dead-letter",
         "SQS queues have a redrive policy to a dead-letter queue (dead-letter queues themselves are exempt).",
         worker_queues_have_dead_letter_queues,
+    ),
+    stack_policy(
+        "sqs-queue-tls-only",
+        "SQS queues have a queue policy (inline or a QueuePolicy) denying sqs:* to everyone without TLS.",
+        queues_tls_only,
     ),
     resource_policy(
         "sns-topic-encrypted",
