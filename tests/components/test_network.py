@@ -1,5 +1,6 @@
 """TaskNetwork: no ingress anywhere, HTTPS egress only, and the right subnets per mode."""
 
+import pulumi
 import pytest
 
 from components.network import INTERFACE_ENDPOINTS, TaskNetwork, subnet_cidrs
@@ -10,16 +11,25 @@ from tools.pulumi_mocks import RecordingMonitor
 HTTPS_ANYWHERE = {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
 
 
-def build(settings: NetworkSettings) -> dict:
-    outputs: dict = {}
+def build(settings: NetworkSettings) -> None:
+    pulumi_mocks.run(lambda: TaskNetwork("net", settings))
 
-    def program() -> None:
-        network = TaskNetwork("net", settings)
-        network.subnet_ids.apply(lambda ids: outputs.update(subnets=ids))
-        network.security_group_id.apply(lambda sg: outputs.update(security_group=sg))
 
-    pulumi_mocks.run(program)
-    return outputs
+@pulumi.runtime.test
+@pytest.mark.parametrize("mode", [NetworkMode.DEFAULT_VPC, NetworkMode.ISOLATED_VPC])
+def test_outputs_are_the_private_subnets_and_the_task_security_group(monitor: RecordingMonitor, mode):
+    network = TaskNetwork("net", NetworkSettings(mode=mode, az_count=2))
+
+    def check(values: list) -> None:
+        subnet_ids, security_group_id = values
+        if mode is NetworkMode.DEFAULT_VPC:
+            assert subnet_ids == [f"subnet-0default00000000{i}" for i in range(3)]
+        else:
+            subnets = {subnet.name: subnet.id for subnet in monitor.of_type("aws:ec2/subnet:Subnet")}
+            assert subnet_ids == [subnets["net-private-0"], subnets["net-private-1"]]
+        assert security_group_id == monitor.by_name("net-tasks").id
+
+    return pulumi.Output.all(network.subnet_ids, network.security_group_id).apply(check)
 
 
 @pytest.mark.parametrize(
@@ -39,9 +49,8 @@ def test_subnet_cidrs_do_not_overlap(vpc_cidr, az_count, private, public):
 
 
 def test_default_vpc(monitor: RecordingMonitor):
-    outputs = build(NetworkSettings(mode=NetworkMode.DEFAULT_VPC))
+    build(NetworkSettings(mode=NetworkMode.DEFAULT_VPC))
 
-    assert outputs["subnets"] == [f"subnet-0default00000000{i}" for i in range(3)]
     [subnets_call] = [
         call for call in monitor.recording_mocks.calls if call.token == "aws:ec2/getSubnets:getSubnets"
     ]
@@ -50,7 +59,7 @@ def test_default_vpc(monitor: RecordingMonitor):
         {"name": "default-for-az", "values": ["true"]},
     ]
     [group] = monitor.of_type("aws:ec2/securityGroup:SecurityGroup")
-    assert outputs["security_group"] == group.id
+    assert group.name == "net-tasks"
     assert group.inputs["vpcId"] == "vpc-0default0000000"
     assert group.inputs["ingress"] == []
     assert group.inputs["egress"] == [HTTPS_ANYWHERE]
@@ -58,7 +67,7 @@ def test_default_vpc(monitor: RecordingMonitor):
 
 
 def test_isolated_vpc_with_endpoints(monitor: RecordingMonitor):
-    outputs = build(NetworkSettings(mode=NetworkMode.ISOLATED_VPC, vpc_cidr="10.20.0.0/16", az_count=3))
+    build(NetworkSettings(mode=NetworkMode.ISOLATED_VPC, vpc_cidr="10.20.0.0/16", az_count=3))
 
     [vpc] = monitor.of_type("aws:ec2/vpc:Vpc")
     assert vpc.inputs["cidrBlock"] == "10.20.0.0/16"
@@ -67,7 +76,6 @@ def test_isolated_vpc_with_endpoints(monitor: RecordingMonitor):
     subnets = sorted(monitor.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
     assert [s.inputs["availabilityZone"] for s in subnets] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
-    assert len(outputs["subnets"]) == 3
     assert not monitor.of_type("aws:ec2/internetGateway:InternetGateway")
     assert not monitor.of_type("aws:ec2/natGateway:NatGateway")
 
@@ -98,7 +106,7 @@ def test_isolated_vpc_with_endpoints(monitor: RecordingMonitor):
     assert all(prefix_list.startswith("pl-") for prefix_list in gateway_prefix_lists)
     endpoints_group = monitor.by_name("net-endpoints").inputs
     [ingress] = endpoints_group["ingress"]
-    assert ingress["securityGroups"] == [outputs["security_group"]]
+    assert ingress["securityGroups"] == [monitor.by_name("net-tasks").id]
     assert (ingress["fromPort"], ingress["toPort"]) == (443, 443)
     assert endpoints_group["egress"] == []
 
