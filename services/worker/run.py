@@ -217,13 +217,18 @@ class QueueWorker:
 
     def _keep_leases(self) -> None:
         next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
-        while not self._keeper_stop.wait(KEEPER_TICK_SECONDS):
+        # Wake at the heartbeat itself, not at the first tick after it: waiting for whole ticks stretched
+        # the interval from a third of the visibility timeout to e.g. half of it (1 s timeout, 0.25 s tick).
+        while not self._keeper_stop.wait(
+            max(0.0, min(KEEPER_TICK_SECONDS, next_heartbeat - time.monotonic()))
+        ):
             try:
-                self._delete_completed()
                 self._cancel_overdue()
+                # The heartbeat first: its deadline is the visibility timeout, the deletes' is not.
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
                     self._extend_running()
+                self._delete_completed()
             except Exception as error:  # a failed call is retried on the next tick, never fatal here
                 self._log.error("leases.failed", error=str(error), error_type=type(error).__name__)
 
