@@ -40,9 +40,12 @@ def install_stop_handlers(stop: threading.Event, log: JsonLog) -> None:
     """
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if not stop.is_set():
-            log.info("stop.requested", signal=signal.Signals(signum).name)
+        # Set before the line is written: whatever a worker does after seeing `stop` unset was decided
+        # before "stop.requested" was logged (writing the line lets other threads run meanwhile).
+        first = not stop.is_set()
         stop.set()
+        if first:
+            log.info("stop.requested", signal=signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

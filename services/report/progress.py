@@ -38,9 +38,8 @@ class Progress:
             self._counts[name] += 1
             if finished:
                 self._finished_since_line += 1
-            due = self._finished_since_line >= PROGRESS_OBJECTS
-        if due:
-            self.log_line()
+            if self._finished_since_line >= PROGRESS_OBJECTS:
+                self._log_line_locked(final=False)
 
     def totals(self) -> dict[str, int]:
         with self._lock:
@@ -48,10 +47,18 @@ class Progress:
 
     def log_line(self, final: bool = False) -> None:
         with self._lock:
-            counts = dict(self._counts)
-            self._finished_since_line = 0
+            self._log_line_locked(final)
+
+    def _log_line_locked(self, final: bool) -> None:
+        # Counted, reset and written under the one lock: no count slips in between the decision and the
+        # line, and lines appear in the order of their counts, so no two lines are more than
+        # PROGRESS_OBJECTS finished objects apart (several threads may reach the mark at once).
+        self._finished_since_line = 0
         self._log.info(
-            "report.progress", final=final, seconds=round(time.monotonic() - self._started, 1), **counts
+            "report.progress",
+            final=final,
+            seconds=round(time.monotonic() - self._started, 1),
+            **self._counts,
         )
 
     def _tick(self) -> None:

@@ -131,23 +131,24 @@ class QueueWorker:
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         messages = response.get("Messages", [])
-        if self._stop.is_set():
-            # Received during shutdown: hand them straight back.
-            if messages:
-                handles = [(m["MessageId"], m["ReceiptHandle"]) for m in messages]
-                refused = self._leases.change_visibility(handles, 0)
-                self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
-            return
-        if messages:
+        if messages and not self._stop.is_set():
             self._protection.hold()
-        for message in messages:
-            self._start(message)
+        unstarted = [message for message in messages if not self._start(message)]
+        if unstarted:
+            # Received during shutdown: hand them straight back.
+            handles = [(m["MessageId"], m["ReceiptHandle"]) for m in unstarted]
+            refused = self._leases.change_visibility(handles, 0)
+            self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
+            return
         with self._state:
             idle = not self._running
         if idle and not messages:
             self._protection.release()
 
-    def _start(self, message: dict[str, Any]) -> None:
+    def _start(self, message: dict[str, Any]) -> bool:
+        """Start a job for `message`; False (nothing started, the caller releases it) once stopping."""
+        if self._stop.is_set():
+            return False
         message_id = message["MessageId"]
         receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
         try:
@@ -161,17 +162,23 @@ class QueueWorker:
                 receive_count=receive_count,
                 problem=str(problem),
             )
-            return
+            return True
         job = Job(message_id, message["ReceiptHandle"], parsed, receive_count)
         with self._state:
+            # Checked, registered and logged under the lock the drain takes after SIGTERM: a job is either
+            # started (and drained or released) before the drain looks, or not at all. A job that is
+            # logged as started only later, on its pool thread, could appear to start after SIGTERM.
+            if self._stop.is_set():
+                return False
             self._running[job.receipt_handle] = job
-        self._pool.submit(self._execute, job)
+            self._job_log(job).info("job.started", operation=str(job.message.operation))
+            self._pool.submit(self._execute, job)
+        return True
 
     # running
 
     def _execute(self, job: Job) -> None:
         log = self._job_log(job)
-        log.info("job.started", operation=str(job.message.operation))
         completed = False
         try:
             control = JobControl(job.cancel, lambda: self._commit(job))
@@ -210,13 +217,18 @@ class QueueWorker:
 
     def _keep_leases(self) -> None:
         next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
-        while not self._keeper_stop.wait(KEEPER_TICK_SECONDS):
+        # Wake at the heartbeat itself, not at the first tick after it: waiting for whole ticks stretched
+        # the interval from a third of the visibility timeout to e.g. half of it (1 s timeout, 0.25 s tick).
+        while not self._keeper_stop.wait(
+            max(0.0, min(KEEPER_TICK_SECONDS, next_heartbeat - time.monotonic()))
+        ):
             try:
-                self._delete_completed()
                 self._cancel_overdue()
+                # The heartbeat first: its deadline is the visibility timeout, the deletes' is not.
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + self._settings.heartbeat_seconds
                     self._extend_running()
+                self._delete_completed()
             except Exception as error:  # a failed call is retried on the next tick, never fatal here
                 self._log.error("leases.failed", error=str(error), error_type=type(error).__name__)
 

@@ -44,6 +44,23 @@ def keys_under(s3: Any, prefix: str) -> list[str]:
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
+def settled_keys(s3: Any, prefix: str, quiet_seconds: float = 0.5) -> list[str]:
+    """The keys under `prefix` once they stop changing.
+
+    A killed worker may have sent a PUT that moto has not finished storing when the process is gone;
+    it lands a moment later. There is no signal for "no request in flight", so wait until the listing
+    has stayed the same for `quiet_seconds` (a small PUT takes moto milliseconds).
+    """
+    keys = keys_under(s3, prefix)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_seconds:
+        time.sleep(0.1)
+        latest = keys_under(s3, prefix)
+        if latest != keys:
+            keys, quiet_since = latest, time.monotonic()
+    return keys
+
+
 def reports(s3: Any) -> list[dict[str, Any]]:
     """Every report written so far, oldest first (keys start with the UTC time)."""
     return [
@@ -132,7 +149,7 @@ def test_run_killed_midway_is_resumed_without_redoing_or_skipping(aws: Aws, s3: 
         time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
     assert finish(killed).returncode == -signal.SIGKILL
-    markers = keys_under(s3, f"{OUTPUT}state/done/")
+    markers = settled_keys(s3, f"{OUTPUT}state/done/")
     done_before = {json.loads(s3.get_object(Bucket=BUCKET, Key=m)["Body"].read())["key"] for m in markers}
     assert 5 <= len(done_before) < len(keys), "the kill must land mid-run"
     assert reports(s3) == []
@@ -140,6 +157,7 @@ def test_run_killed_midway_is_resumed_without_redoing_or_skipping(aws: Aws, s3: 
     resumed = run("report", report_env(aws, concurrency=4), timeout=120)
 
     assert resumed.returncode == 0, resumed
+    assert resumed.event("report.started")["already_done_markers"] == len(markers)
     [document] = reports(s3)
     assert document["totals"]["already_done"] == len(done_before)
     redone = {f["key"] for f in document["files"]}
