@@ -111,13 +111,6 @@ class ReportRun:
             return self._failed(log, key, str(error))
         except Exception as error:  # one bad object must not stop the other objects' work
             return self._failed(log, key, repr(error))
-        result = {
-            "key": key,
-            "etag": opened.etag,
-            "status": FileStatus.PROCESSED,
-            **scanner.summary.as_dict(),
-        }
-        self._checkpoint.mark_done(key, opened.etag, result)
         return result
 
     def _failed(self, log: Any, key: str, error: str) -> dict[str, Any]:
