@@ -1,19 +1,20 @@
 """`python -m services.worker`: a long-polling SQS consumer running jobs concurrently.
 
-Threads: the receiver long-polls while there is a free slot; a pool runs the jobs; the lease keeper
-extends running jobs' visibility every third of the timeout, cancels jobs over JOB_TIMEOUT_SECONDS and
-deletes completed messages in batches. The main thread waits for SIGTERM, then drains: no new receives,
-running jobs get 3/4 of the stop timeout to finish, the rest are cancelled and released (visibility 0)
-unless already writing their output, which they finish.
-A message is deleted only after its job completed, so none is ever lost: each is either done and
-deleted, or back on the queue (and in the dead-letter queue after maxReceiveCount).
+Threads: the receiver long-polls while there is a free slot; each job runs on a daemon thread of its own;
+the lease keeper extends running jobs' visibility every third of the timeout, cancels jobs over
+JOB_TIMEOUT_SECONDS and deletes completed messages in batches. The main thread waits for SIGTERM, then
+drains: no new receives, running jobs get 3/4 of the stop timeout to finish, the rest are cancelled and
+released (visibility 0) unless already writing their output, which they finish. A job still running a
+second before SIGKILL is abandoned and the process exits: its message was released, or, if the job was
+writing its output, returns after its visibility timeout. A message is deleted only after its job
+completed, so none is ever lost: each is either done and deleted, or back on the queue (and in the
+dead-letter queue after maxReceiveCount).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,6 @@ class QueueWorker:
         self._protection = protection
         self._leases = Leases(sqs, settings.queue_url)
         self._output = Output(settings.output_bucket, settings.output_prefix)
-        self._pool = ThreadPoolExecutor(settings.worker_concurrency, thread_name_prefix="job")
         self._state = threading.Condition()
         self._running: dict[str, Job] = {}
         """By receipt handle: a message delivered twice (a lost lease) is two jobs."""
@@ -99,7 +99,6 @@ class QueueWorker:
         keeper.join()
         self._delete_completed()
         self._protection.release()
-        self._pool.shutdown(wait=False, cancel_futures=True)
         return self._exit_code
 
     # receiving
@@ -172,7 +171,9 @@ class QueueWorker:
                 return False
             self._running[job.receipt_handle] = job
             self._job_log(job).info("job.started", operation=str(job.message.operation))
-            self._pool.submit(self._execute, job)
+            # One daemon thread per job (the receiver bounds how many run): a job stuck in a call that
+            # ignores cancellation must not keep the process alive past the stop timeout into SIGKILL.
+            threading.Thread(target=self._execute, args=(job,), name=f"job-{message_id}", daemon=True).start()
         return True
 
     # running

@@ -379,3 +379,50 @@ def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_re
     assert ("job.cancelled", f"s3://{BUCKET}/in/late.csv") in events
     assert [len(line["message_ids"]) for line in logs if line["event"] == "messages.released"] == [1]
     assert [line["count"] for line in logs if line["event"] == "messages.deleted"] == [1]
+
+
+def test_a_job_stuck_past_the_drain_is_abandoned_so_the_worker_exits_before_sigkill(
+    aws: Aws, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job blocked in a call that never checks cancellation: its message is released at the drain
+    deadline and the worker returns within the stop timeout, its job thread a daemon that cannot hold
+    the process open until SIGKILL."""
+    queues = make_queues(aws, visibility_seconds=30)
+    send(aws, queues.url, [job("in/stuck.csv", "validate")])
+    started, unblock = threading.Event(), threading.Event()
+
+    def operation(client: Any, message: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+        started.set()
+        unblock.wait(30)
+        control.commit()
+        return {}
+
+    monkeypatch.setitem(OPERATIONS, Operation.VALIDATE, operation)
+    settings = QueueWorkerSettings(
+        queue_url=queues.url,
+        output_bucket=BUCKET,
+        output_prefix=OUTPUT,
+        stop_timeout_seconds=2,
+        receive_wait_seconds=1,
+    )
+    lines = io.StringIO()
+    runtime = Runtime(JsonLog("worker", stream=lines), threading.Event(), task_arn=None)
+    protection = TaskProtection(None, settings.job_timeout_seconds, runtime.log)
+    worker = QueueWorker(settings, runtime, aws.client("sqs"), s3, protection)
+    exit_codes: list[ExitCode] = []
+    running = threading.Thread(target=lambda: exit_codes.append(worker.run()))
+    running.start()
+    try:
+        assert started.wait(10)
+        signalled = time.monotonic()
+        runtime.stop.set()
+        running.join(timeout=10)
+
+        assert time.monotonic() - signalled < settings.stop_timeout_seconds
+        assert exit_codes == [ExitCode.OK]
+        [job_thread] = [thread for thread in threading.enumerate() if thread.name.startswith("job-")]
+        assert job_thread.daemon
+        assert job_thread.is_alive()
+        assert drain_bodies(aws, queues.url) == [job("in/stuck.csv", "validate")]
+    finally:
+        unblock.set()
