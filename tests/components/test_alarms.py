@@ -9,6 +9,7 @@ import pytest
 
 from components.alarms import dead_letter_queue_alarm, failed_invocations_alarm, schedule_failures_alarm
 from components.dead_letter import dead_letter_queue, event_target_dead_letter_queue
+from tests.support.queue_policies import tls_only_statement
 from tools import pulumi_mocks
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alerts-topic"
@@ -132,17 +133,6 @@ def test_helpers_use_the_given_names_and_parent(recorded):
         "uploads-schedule-dlq-policy": "aws:sqs/queuePolicy:QueuePolicy",
     }
     assert all(r.parent == parent.urn for r in recorded.recorded if r.urn != parent.urn)
-
-
-def tls_only_statement(queue_arn: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "sqs:*",
-        "Resource": queue_arn,
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
 
 
 def test_dead_letter_queues_are_encrypted_and_tls_only_and_only_the_event_rule_may_send(recorded):

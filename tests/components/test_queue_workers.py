@@ -11,6 +11,7 @@ from components.cluster import EcsCluster
 from components.queue_workers import QueueWorkers, QueueWorkersArgs, capacity_provider_strategy
 from components.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
 from components.task import TaskPlatform
+from tests.support.queue_policies import tls_only_statement
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 
@@ -449,16 +450,7 @@ def test_both_queues_refuse_requests_without_tls(monitor: RecordingMonitor):
         assert policy["queueUrl"] == queue["url"]
         assert json.loads(policy["policy"]) == {
             "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "sqs:*",
-                    "Resource": queue["arn"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
+            "Statement": [tls_only_statement(queue["arn"])],
         }
 
 

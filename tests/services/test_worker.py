@@ -312,6 +312,37 @@ def test_batch_calls_report_each_failed_entry_by_message_id(aws: Aws) -> None:
     )
 
 
+class InProcessWorker:
+    """The queue worker on a thread of the test (stop timeout 2 s): for jobs the test steps through."""
+
+    def __init__(self, aws: Aws, s3: Any, queues: Queues, concurrency: int = 1) -> None:
+        settings = QueueWorkerSettings(
+            queue_url=queues.url,
+            output_bucket=BUCKET,
+            output_prefix=OUTPUT,
+            worker_concurrency=concurrency,
+            visibility_timeout_seconds=30,
+            stop_timeout_seconds=2,
+            receive_wait_seconds=1,
+        )
+        self.stop_timeout_seconds = settings.stop_timeout_seconds
+        self._lines = io.StringIO()
+        self.runtime = Runtime(JsonLog("worker", stream=self._lines), threading.Event(), task_arn=None)
+        protection = TaskProtection(None, settings.job_timeout_seconds, self.runtime.log)
+        worker = QueueWorker(settings, self.runtime, aws.client("sqs"), s3, protection)
+        self.exit_codes: list[ExitCode] = []
+        self.thread = threading.Thread(target=lambda: self.exit_codes.append(worker.run()))
+        self.thread.start()
+
+    def stop(self) -> None:
+        """SIGTERM's effect, then wait (at most 10 s) for `run` to return."""
+        self.runtime.stop.set()
+        self.thread.join(timeout=10)
+
+    def logs(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self._lines.getvalue().splitlines()]
+
+
 def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_released(
     aws: Aws, s3: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -347,33 +378,17 @@ def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_re
         return {"output_key": target}
 
     monkeypatch.setitem(OPERATIONS, Operation.VALIDATE, operation)
-    settings = QueueWorkerSettings(
-        queue_url=queues.url,
-        output_bucket=BUCKET,
-        output_prefix=OUTPUT,
-        worker_concurrency=2,
-        visibility_timeout_seconds=30,
-        stop_timeout_seconds=2,
-        receive_wait_seconds=1,
-    )
-    lines = io.StringIO()
-    runtime = Runtime(JsonLog("worker", stream=lines), threading.Event(), task_arn=None)
-    protection = TaskProtection(None, settings.job_timeout_seconds, runtime.log)
-    worker = QueueWorker(settings, runtime, aws.client("sqs"), s3, protection)
-    exit_codes: list[ExitCode] = []
-    running = threading.Thread(target=lambda: exit_codes.append(worker.run()))
-    running.start()
+    worker = InProcessWorker(aws, s3, queues, concurrency=2)
     assert committed.wait(10)
     assert late_started.wait(10)
-    runtime.stop.set()
-    running.join(timeout=10)
+    worker.stop()
 
-    assert not running.is_alive()
-    assert exit_codes == [ExitCode.OK]
+    assert not worker.thread.is_alive()
+    assert worker.exit_codes == [ExitCode.OK]
     assert [type(error).__name__ for error in refused] == ["StopRequestedError"]
     assert output_keys(s3) == {f"{OUTPUT}{BUCKET}/in/committed.summary.json"}
     assert drain_bodies(aws, queues.url) == [job("in/late.csv", "validate")]
-    logs = [json.loads(line) for line in lines.getvalue().splitlines()]
+    logs = worker.logs()
     events = {(line["event"], line.get("object")) for line in logs}
     assert ("job.completed", f"s3://{BUCKET}/in/committed.csv") in events
     assert ("job.cancelled", f"s3://{BUCKET}/in/late.csv") in events
@@ -398,28 +413,14 @@ def test_a_job_stuck_past_the_drain_is_abandoned_so_the_worker_exits_before_sigk
         return {}
 
     monkeypatch.setitem(OPERATIONS, Operation.VALIDATE, operation)
-    settings = QueueWorkerSettings(
-        queue_url=queues.url,
-        output_bucket=BUCKET,
-        output_prefix=OUTPUT,
-        stop_timeout_seconds=2,
-        receive_wait_seconds=1,
-    )
-    lines = io.StringIO()
-    runtime = Runtime(JsonLog("worker", stream=lines), threading.Event(), task_arn=None)
-    protection = TaskProtection(None, settings.job_timeout_seconds, runtime.log)
-    worker = QueueWorker(settings, runtime, aws.client("sqs"), s3, protection)
-    exit_codes: list[ExitCode] = []
-    running = threading.Thread(target=lambda: exit_codes.append(worker.run()))
-    running.start()
+    worker = InProcessWorker(aws, s3, queues)
     try:
         assert started.wait(10)
         signalled = time.monotonic()
-        runtime.stop.set()
-        running.join(timeout=10)
+        worker.stop()
 
-        assert time.monotonic() - signalled < settings.stop_timeout_seconds
-        assert exit_codes == [ExitCode.OK]
+        assert time.monotonic() - signalled < worker.stop_timeout_seconds
+        assert worker.exit_codes == [ExitCode.OK]
         [job_thread] = [thread for thread in threading.enumerate() if thread.name.startswith("job-")]
         assert job_thread.daemon
         assert job_thread.is_alive()
