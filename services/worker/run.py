@@ -126,7 +126,7 @@ class QueueWorker:
         response = self._sqs.receive_message(
             QueueUrl=self._settings.queue_url,
             MaxNumberOfMessages=most,
-            WaitTimeSeconds=self._settings.receive_wait_seconds,
+            WaitTimeSeconds=self._settings.poll_seconds,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         messages = response.get("Messages", [])

@@ -34,6 +34,12 @@ class QueueWorkerSettings(WorkerSettings):
         return self.visibility_timeout_seconds / 3
 
     @property
+    def poll_seconds(self) -> int:
+        """Long-poll wait: RECEIVE_WAIT_SECONDS, shortened so a poll started just before SIGTERM returns
+        before the process exits (messages it brought would otherwise wait out their visibility timeout)."""
+        return min(self.receive_wait_seconds, max(1, self.stop_timeout_seconds - 2))
+
+    @property
     def drain_seconds(self) -> float:
         """Time after SIGTERM to let jobs finish; the rest of the stop timeout releases the others.
 

@@ -427,3 +427,17 @@ def test_a_job_stuck_past_the_drain_is_abandoned_so_the_worker_exits_before_sigk
         assert drain_bodies(aws, queues.url) == [job("in/stuck.csv", "validate")]
     finally:
         unblock.set()
+
+
+@pytest.mark.parametrize(
+    ("receive_wait", "stop_timeout", "poll"), [(20, 30, 20), (20, 10, 8), (20, 2, 1), (0, 30, 0)]
+)
+def test_long_poll_ends_before_the_process_must(receive_wait: int, stop_timeout: int, poll: int) -> None:
+    settings = QueueWorkerSettings(
+        queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+        output_bucket=BUCKET,
+        output_prefix=OUTPUT,
+        receive_wait_seconds=receive_wait,
+        stop_timeout_seconds=stop_timeout,
+    )
+    assert settings.poll_seconds == poll
