@@ -19,7 +19,7 @@ from pulumi_policy import (
 from . import documents
 from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, of_type, refers_to
-from .values import UNKNOWN, has_unknown, is_sequence, read, setting
+from .values import UNKNOWN, NotKnownYetError, has_unknown, is_sequence, read, setting
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -32,10 +32,6 @@ TABLE = "aws:dynamodb/table:Table"
 _BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-class _UnknownError(Exception):
-    pass
-
-
 def _attached(bucket: PolicyResource, resources: list[PolicyResource], *types: str) -> list[PolicyResource]:
     return [item for item in of_type(resources, *types) if refers_to(item, "bucket", bucket)]
 
@@ -43,7 +39,7 @@ def _attached(bucket: PolicyResource, resources: list[PolicyResource], *types: s
 def _public_access_problem(bucket: PolicyResource, resources: list[PolicyResource]) -> str | None:
     for block in _attached(bucket, resources, PUBLIC_ACCESS_BLOCK):
         if any(read(block.props, flag) is UNKNOWN for flag in _BLOCK_FLAGS):
-            raise _UnknownError(f"settings of {block.name}")
+            raise NotKnownYetError(f"settings of {block.name}")
         off = [flag for flag in _BLOCK_FLAGS if read(block.props, flag) is not True]
         if not off:
             return None
@@ -66,7 +62,7 @@ def _encryption_problem(bucket: PolicyResource, resources: list[PolicyResource])
         return None
     configurations = _attached(bucket, resources, *ENCRYPTION_CONFIGURATIONS)
     if any(read(c.props, "rules") is UNKNOWN or has_unknown(read(c.props, "rules")) for c in configurations):
-        raise _UnknownError(f"encryption configuration of bucket {bucket.name}")
+        raise NotKnownYetError(f"encryption configuration of bucket {bucket.name}")
     if any(_sse_rules_encrypt(read(c.props, "rules")) for c in configurations):
         return None
     return "no BucketServerSideEncryptionConfiguration with a default SSE algorithm"
@@ -89,7 +85,7 @@ def buckets_hardened(args: StackValidationArgs, report: ReportViolation) -> None
                 for check in (_public_access_problem, _encryption_problem, _tls_problem)
                 if (problem := check(bucket, resources))
             ]
-        except (_UnknownError, documents.UnknownDocumentError) as unknown:
+        except NotKnownYetError as unknown:
             findings.skip(str(unknown))
             continue
         if problems:

@@ -12,17 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .values import UNKNOWN, is_sequence, read, strings
+from .values import UNKNOWN, NotKnownYetError, is_sequence, read, strings
 
 _AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 
 
 class DocumentError(ValueError):
     """A policy document that is not valid JSON or not a JSON object."""
-
-
-class UnknownDocumentError(Exception):
-    """Only resource policies not known yet (preview) could show that a resource is TLS-only."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,7 @@ def tls_only_problem(policies: Sequence[tuple[str, Any]], service_wildcard: str,
     """Whether a resource's policies, (name of the resource holding the document, document) pairs, make it
     TLS-only (see `denies_insecure_transport`): None when one of them does, else what is wrong.
 
-    A document that passes wins over the others; otherwise an unknown one raises `UnknownDocumentError`
+    A document that passes wins over the others; otherwise an unknown one raises `NotKnownYetError`
     ("policy of <name>"), then a document that is not a JSON object is the problem, then the missing
     statement. `kind` names the documents in messages ("bucket policy", "queue policy").
     """
@@ -163,7 +159,7 @@ def tls_only_problem(policies: Sequence[tuple[str, Any]], service_wildcard: str,
         if parsed and any(denies_insecure_transport(s, service_wildcard) for s in statements(parsed)):
             return None
     if unknown:
-        raise UnknownDocumentError("; ".join(unknown))
+        raise NotKnownYetError("; ".join(unknown))
     if errors:
         return "; ".join(errors)
     return f'no {kind} denying {service_wildcard} to "*" when aws:SecureTransport is false (TLS only)'

@@ -23,7 +23,7 @@ from pulumi_policy import (
 from . import documents
 from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, depends_through, identities, of_type, refers_to
-from .values import UNKNOWN, read, setting
+from .values import UNKNOWN, NotKnownYetError, read, setting
 
 QUEUE = "aws:sqs/queue:Queue"
 REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
@@ -132,7 +132,7 @@ def queues_tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
         ]
         try:
             problem = documents.tls_only_problem(policies, "sqs:*", "queue policy")
-        except documents.UnknownDocumentError as unknown:
+        except NotKnownYetError as unknown:
             findings.skip(str(unknown))
             continue
         if problem:

@@ -21,7 +21,7 @@ from pulumi_policy import (
 
 from .declarations import one_setting, stack_policy
 from .stack_graph import Findings, depends_through, of_type, refers_to
-from .values import UNKNOWN, read, setting, strings
+from .values import UNKNOWN, NotKnownYetError, read, setting, strings
 
 CLUSTER = "aws:ecs/cluster:Cluster"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -33,14 +33,10 @@ DEFAULT_PROTOCOLS = ["email", "email-json", "https", "sms", "lambda", "sqs"]
 _ENABLED_STATES = (None, "", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 
 
-class _UnknownLinkError(Exception):
-    """A value on the chain is not known yet (preview)."""
-
-
 def _pattern(rule: PolicyResource) -> Mapping[str, Any] | None:
     raw = read(rule.props, "eventPattern")
     if raw is UNKNOWN:
-        raise _UnknownLinkError(f"event pattern of rule {rule.name}")
+        raise NotKnownYetError(f"event pattern of rule {rule.name}")
     if not isinstance(raw, str):
         return None
     try:
@@ -71,7 +67,7 @@ def _rule_problem(rule: PolicyResource, cluster: PolicyResource) -> str | None:
         return f"rule {rule.name} filters clusterArn to other clusters"
     state = read(rule.props, "state")
     if state is UNKNOWN:
-        raise _UnknownLinkError(f"state of rule {rule.name}")
+        raise NotKnownYetError(f"state of rule {rule.name}")
     if state not in _ENABLED_STATES or read(rule.props, "isEnabled") is False:
         return f"rule {rule.name} is disabled"
     if read(rule.props, "eventBusName") not in (None, "", "default"):
@@ -105,7 +101,7 @@ def _cluster_problem(
     for rule in of_type(resources, EVENT_RULE):
         try:
             problem = _rule_problem(rule, cluster)
-        except _UnknownLinkError as error:
+        except NotKnownYetError as error:
             unknown.append(str(error))
             continue
         if problem:
@@ -123,7 +119,7 @@ def _cluster_problem(
             f"{'/'.join(sorted(protocols))}"
         )
     if unknown:
-        raise _UnknownLinkError(", ".join(unknown))
+        raise NotKnownYetError(", ".join(unknown))
     if not problems:
         return "no EventBridge rule in the stack"
     return "; ".join(problems)
@@ -136,7 +132,7 @@ def stopped_task_alerting(args: StackValidationArgs, report: ReportViolation) ->
     for cluster in of_type(resources, CLUSTER):
         try:
             problem = _cluster_problem(cluster, resources, protocols)
-        except _UnknownLinkError as unknown:
+        except NotKnownYetError as unknown:
             findings.skip(str(unknown))
             continue
         if problem:

@@ -22,6 +22,11 @@ UNKNOWN: Final = _Unknown()
 """Stands for a value that is not known yet (preview); never equal to a real value."""
 
 
+class NotKnownYetError(Exception):
+    """A value a check needs is UNKNOWN (preview): the message names it; the check skips the resource and
+    runs again at update (`stack_graph.Findings.skip`)."""
+
+
 def read(value: Any, *path: str | int) -> Any:
     """`value[path[0]][path[1]]...`; None where a key is missing, UNKNOWN where a value is unknown."""
     try:
