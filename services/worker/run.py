@@ -166,7 +166,7 @@ class QueueWorker:
         with self._state:
             # Checked, registered and logged under the lock the drain takes after SIGTERM: a job is either
             # started (and drained or released) before the drain looks, or not at all. A job that is
-            # logged as started only later, on its pool thread, could appear to start after SIGTERM.
+            # logged as started only later, on its own thread, could appear to start after SIGTERM.
             if self._stop.is_set():
                 return False
             self._running[job.receipt_handle] = job
