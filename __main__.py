@@ -7,14 +7,14 @@ before any resource is created.
 
 import pulumi
 
-from components.cluster import EcsCluster
-from components.network import TaskNetwork
-from components.queue_workers import QueueWorkers, QueueWorkersArgs
-from components.scheduled_batch import ScheduledBatch, ScheduledBatchArgs
-from components.stack_config import load_stack_config
-from components.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs
-from components.task import TaskPlatform
-from components.upload_processing import UploadProcessing, UploadProcessingArgs
+from components.blocks.cluster import EcsCluster
+from components.blocks.network import TaskNetwork
+from components.blocks.task import TaskPlatform
+from components.config.stack_config import load_stack_config
+from components.patterns.queue_workers import QueueWorkers, QueueWorkersArgs
+from components.patterns.scheduled_batch import ScheduledBatch, ScheduledBatchArgs
+from components.patterns.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs
+from components.patterns.upload_processing import UploadProcessing, UploadProcessingArgs
 
 settings = load_stack_config()
 

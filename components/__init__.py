@@ -1,1 +1,2 @@
-"""Pulumi components of ecs-event-patterns: the four patterns, their building blocks, the settings."""
+"""Pulumi components of ecs-event-patterns: `patterns/` (the four patterns), `blocks/` (what they share),
+`iam/` (grants, trust and resource policies) and `config/` (the stack settings)."""

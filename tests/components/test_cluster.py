@@ -1,6 +1,6 @@
 """EcsCluster: Container Insights (the scaling metric's source) and both Fargate capacity providers."""
 
-from components.cluster import EcsCluster
+from components.blocks.cluster import EcsCluster
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

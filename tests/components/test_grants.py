@@ -5,7 +5,7 @@ import json
 import pulumi
 import pytest
 
-from components import grants
+from components.iam import grants
 
 BUCKET = "arn:aws:s3:::uploads-1a2b3c4"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:jobs-1a2b3c4"

@@ -3,8 +3,8 @@
 import pulumi
 import pytest
 
-from components.network import INTERFACE_ENDPOINTS, TaskNetwork, subnet_cidrs
-from components.settings import Egress, NetworkMode, NetworkSettings
+from components.blocks.network import INTERFACE_ENDPOINTS, TaskNetwork, subnet_cidrs
+from components.config.settings import Egress, NetworkMode, NetworkSettings
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

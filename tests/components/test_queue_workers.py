@@ -7,10 +7,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cluster import EcsCluster
-from components.queue_workers import QueueWorkers, QueueWorkersArgs, capacity_provider_strategy
-from components.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
-from components.task import TaskPlatform
+from components.blocks.cluster import EcsCluster
+from components.blocks.task import TaskPlatform
+from components.config.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
+from components.patterns.queue_workers.component import (
+    QueueWorkers,
+    QueueWorkersArgs,
+    capacity_provider_strategy,
+)
 from tests.support.queue_policies import tls_only_statement
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from components.scheduled_batch import ScheduledBatch, ScheduledBatchArgs
-from components.settings import BatchSettings, DataSettings, TargetRetry
-from components.task import TaskPlatform
+from components.blocks.task import TaskPlatform
+from components.config.settings import BatchSettings, DataSettings, TargetRetry
+from components.patterns.scheduled_batch.component import ScheduledBatch, ScheduledBatchArgs
 from tests.support.run_task import (
     deploy_and_read,
     direct_children,

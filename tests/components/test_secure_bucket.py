@@ -2,7 +2,7 @@
 
 import json
 
-from components.secure_bucket import SecureBucket, SecureBucketArgs
+from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

@@ -7,8 +7,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.settings import AlertSettings
-from components.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs, subscription_name
+from components.config.settings import AlertSettings
+from components.patterns.stopped_task_alerts.component import (
+    StoppedTaskAlerts,
+    StoppedTaskAlertsArgs,
+    subscription_name,
+)
 from tests.support.eventbridge import apply_input_transformer, matches, text_lines
 from tools import pulumi_mocks
 

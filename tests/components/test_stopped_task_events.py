@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.settings import AlertSettings
-from components.stopped_task_events import (
+from components.config.settings import AlertSettings
+from components.patterns.stopped_task_alerts.stopped_task_events import (
     cluster_name_from_arn,
     cluster_tasks_console_url,
     stopped_task_event_pattern,

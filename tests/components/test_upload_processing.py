@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from components.settings import DataSettings, FargateSize, TargetRetry, UploadSettings
-from components.task import TaskPlatform
-from components.upload_processing import UploadProcessing, UploadProcessingArgs
+from components.blocks.task import TaskPlatform
+from components.config.settings import DataSettings, FargateSize, TargetRetry, UploadSettings
+from components.patterns.upload_processing.component import UploadProcessing, UploadProcessingArgs
 from tests.support.eventbridge import apply_input_transformer, matches
 from tests.support.run_task import (
     deploy_and_read,

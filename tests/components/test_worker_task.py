@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from components import grants
-from components.image import repository_arn
-from components.settings import CpuArchitecture, FargateSize
-from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.blocks.image import repository_arn
+from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.config.settings import CpuArchitecture, FargateSize
+from components.iam import grants
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

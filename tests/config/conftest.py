@@ -4,8 +4,8 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from components.settings import SettingsError
-from components.stack_config import parse_stack_config
+from components.config.settings import SettingsError
+from components.config.stack_config import parse_stack_config
 
 Problems = Callable[..., list[str]]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.schedule_expression import schedule_problem
+from components.config.schedule_expression import schedule_problem
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.settings import (
+from components.config.settings import (
     AlertSettings,
     BatchSettings,
     DataSettings,

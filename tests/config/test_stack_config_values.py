@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from components.settings import (
+from components.config.settings import (
     AlertSettings,
     BatchSettings,
     CpuArchitecture,
@@ -20,7 +20,7 @@ from components.settings import (
     TargetRetry,
     UploadSettings,
 )
-from components.stack_config import config_keys, parse_stack_config
+from components.config.stack_config import config_keys, parse_stack_config
 
 ONCALL = {"emails": ["platform-oncall@example.com"]}
 

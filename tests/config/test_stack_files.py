@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.settings import (
+from components.config.settings import (
     CpuArchitecture,
     DataSettings,
     Egress,
@@ -15,7 +15,7 @@ from components.settings import (
     StackSettings,
     TargetRetry,
 )
-from components.stack_config import PROJECT, parse_stack_config
+from components.config.stack_config import PROJECT, parse_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.validation import SettingsError
+from components.config.validation import SettingsError
 from tools import pulumi_mocks
 from tools.stack_files import read_stack_config
 

@@ -2,8 +2,11 @@
 
 from pydantic_settings import BaseSettings
 
-from components import object_created_events, queue_workers, scheduled_batch, upload_processing
-from components.settings import QueueSettings
+from components.config.settings import QueueSettings
+from components.patterns.queue_workers import component as queue_workers
+from components.patterns.scheduled_batch import component as scheduled_batch
+from components.patterns.upload_processing import component as upload_processing
+from components.patterns.upload_processing import object_created_events
 from services.ingest import results
 from services.ingest.settings import IngestSettings
 from services.report import checkpoint

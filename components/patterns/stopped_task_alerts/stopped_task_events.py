@@ -55,7 +55,7 @@ from typing import Any
 
 import pulumi
 
-from components.settings import AlertSettings
+from components.config.settings import AlertSettings
 
 ONE_OFF_GROUP_PREFIX = "family:"
 """`group` of tasks started by RunTask (EventBridge, Scheduler, people); services use "service:<name>"."""

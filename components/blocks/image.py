@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
-from components.settings import CpuArchitecture
+from components.config.settings import CpuArchitecture
 
 WORKERS = ("ingest", "report", "worker")
 """Build targets of services/Dockerfile; each runs `python -m services.<target>`."""

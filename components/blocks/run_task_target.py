@@ -13,9 +13,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import grants, trust
-from components.settings import TargetRetry
-from components.task import TaskPlatform, WorkerTask
+from components.blocks.task import TaskPlatform, WorkerTask
+from components.config.settings import TargetRetry
+from components.iam import grants, trust
 
 FARGATE_LAUNCH_TYPE = "FARGATE"
 PLATFORM_VERSION = "LATEST"

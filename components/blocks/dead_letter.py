@@ -12,8 +12,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_policies import event_rule_sends
-from components.queue_policy import GrantsFor, attach_tls_only_policy
+from components.blocks.queue_policy import GrantsFor, attach_tls_only_policy
+from components.iam.resource_policies import event_rule_sends
 
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 """SQS maximum."""

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import alarms, grants, trust
-from components.component_args import check_pattern_args
-from components.dead_letter import dead_letter_queue
-from components.run_task_target import fargate_placement, retry_policy, run_task_role
-from components.secure_bucket import SecureBucket, SecureBucketArgs
-from components.settings import BatchSettings, DataSettings
-from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.blocks import alarms
+from components.blocks.dead_letter import dead_letter_queue
+from components.blocks.run_task_target import fargate_placement, retry_policy, run_task_role
+from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
+from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.config.settings import BatchSettings, DataSettings
+from components.iam import grants, trust
+from components.patterns.pattern_args import check_pattern_args
 
 WORKER = "report"
 """services/Dockerfile target and container name."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_policies import Statement, deny_insecure_transport, policy_document
+from components.iam.resource_policies import Statement, deny_insecure_transport, policy_document
 
 GrantsFor = Callable[[pulumi.Output[str]], Sequence[Statement]]
 """Builds a queue's extra policy statements from its ARN."""

@@ -1,7 +1,7 @@
 """Pattern 4: stopped ECS tasks of a cluster -> EventBridge rule -> encrypted SNS topic -> e-mail.
 
-The topic also receives the alarms for failures that would otherwise be silent (components.alarms): this
-component's own rule and dead-letter queue here, and those of the other patterns through `topic_arn`.
+The topic also receives the alarms for failures that would otherwise be silent (components.blocks.alarms):
+this component's own rule and dead-letter queue here, and those of the other patterns through `topic_arn`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import dead_letter_queue_alarm, failed_invocations_alarm
-from components.alert_policies import alert_key_policy, alert_topic_policy
-from components.dead_letter import event_target_dead_letter_queue
-from components.settings import AlertSettings, TargetRetry
-from components.stopped_task_events import (
+from components.blocks.alarms import dead_letter_queue_alarm, failed_invocations_alarm
+from components.blocks.dead_letter import event_target_dead_letter_queue
+from components.config.settings import AlertSettings, TargetRetry
+from components.iam.resource_policies import alert_key_policy, alert_topic_policy
+from components.patterns.stopped_task_alerts.stopped_task_events import (
     cluster_name_from_arn,
     cluster_tasks_console_url,
     stopped_task_event_pattern,

@@ -7,8 +7,8 @@ from typing import Protocol
 
 import pulumi
 
-from components.settings import DataSettings
-from components.task import TaskPlatform
+from components.blocks.task import TaskPlatform
+from components.config.settings import DataSettings
 
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components.grants import IAM_VERSION
+from components.iam.grants import IAM_VERSION
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 EVENTBRIDGE = "events.amazonaws.com"

@@ -4,7 +4,7 @@ Each helper creates one `aws.cloudwatch.MetricAlarm` named exactly `name` (calle
 parented to `parent`, that alarms on one or more failures in a 5-minute period and notifies the topic on
 ALARM and on OK. Periods without data are not breaching: these metrics are only published when something
 happens. The alert topic's policy and key policy let this account's alarms publish
-(components.alert_policies).
+(components.iam.resource_policies).
 
 Which metrics, and why:
 - EventBridge rules (`AWS/Events`, dimension `RuleName`; rules on the default bus carry no `EventBusName`

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from components.settings import Environment, NetworkMode
+from components.config.settings import Environment, NetworkMode
 
 ENVIRONMENT_DEFAULTS: Mapping[Environment, Mapping[str, object]] = {
     Environment.DEV: {

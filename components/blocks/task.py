@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import grants, trust
-from components.image import WorkerImage, WorkerImageArgs
-from components.settings import CpuArchitecture, FargateSize
+from components.blocks.image import WorkerImage, WorkerImageArgs
+from components.config.settings import CpuArchitecture, FargateSize
+from components.iam import grants, trust
 
 TMP_VOLUME = "tmp"
 """The root file system is read-only; the worker writes only to /tmp, a task-scoped volume."""

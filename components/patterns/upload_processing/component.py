@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import alarms, grants, trust
-from components.component_args import check_pattern_args
-from components.dead_letter import event_target_dead_letter_queue
-from components.object_created_events import (
+from components.blocks import alarms
+from components.blocks.dead_letter import event_target_dead_letter_queue
+from components.blocks.run_task_target import fargate_placement, retry_policy, run_task_role
+from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
+from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.config.settings import DataSettings, UploadSettings
+from components.iam import grants, trust
+from components.patterns.pattern_args import check_pattern_args
+from components.patterns.upload_processing.object_created_events import (
     object_created_pattern,
     object_key_filters,
     run_task_overrides_transformer,
 )
-from components.run_task_target import fargate_placement, retry_policy, run_task_role
-from components.secure_bucket import SecureBucket, SecureBucketArgs
-from components.settings import DataSettings, UploadSettings
-from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
 
 WORKER = "ingest"
 """services/Dockerfile target and container name; the input transformer overrides this container."""

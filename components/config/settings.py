@@ -1,6 +1,6 @@
 """Plain-value settings of each part of the stack: frozen, typed, with documented defaults.
 
-These are the contract between the stack config (`components/stack_config.py` builds them from
+These are the contract between the stack config (`components/config/stack_config.py` builds them from
 `Pulumi.<stack>.yaml`) and the components (their Args carry them). Each class checks its own invariants in
 `__post_init__`, so an instance that exists is valid, whether it came from config or from code.
 """
@@ -11,8 +11,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from components.schedule_expression import schedule_problem
-from components.validation import (
+from components.config.schedule_expression import schedule_problem
+from components.config.validation import (
     Problem,
     SettingsError,
     check_bool,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import Egress, NetworkMode, NetworkSettings
+from components.config.settings import Egress, NetworkMode, NetworkSettings
 
 HTTPS = 443
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "sqs", "sts")

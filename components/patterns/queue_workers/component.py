@@ -2,7 +2,7 @@
 
 Producers put a JSON message naming an object under `INPUT_PREFIX` of the data bucket; the worker
 (`python -m services.worker`) turns it into JSON Lines under `OUTPUT_PREFIX`. How the service scales
-(down to zero and back) is described in `components.queue_scaling`.
+(down to zero and back) is described in `components.patterns.queue_workers.scaling`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import alarms, grants, queue_scaling
-from components.cluster import FARGATE, FARGATE_SPOT
-from components.component_args import check_pattern_args
-from components.dead_letter import dead_letter_queue
-from components.queue_policy import attach_tls_only_policy
-from components.secure_bucket import SecureBucket, SecureBucketArgs
-from components.settings import DataSettings, QueueSettings
-from components.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.blocks import alarms
+from components.blocks.cluster import FARGATE, FARGATE_SPOT
+from components.blocks.dead_letter import dead_letter_queue
+from components.blocks.queue_policy import attach_tls_only_policy
+from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
+from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.config.settings import DataSettings, QueueSettings
+from components.iam import grants
+from components.patterns.pattern_args import check_pattern_args
+from components.patterns.queue_workers import scaling as queue_scaling
 
 WORKER = "worker"
 """Build target of services/Dockerfile; the container runs `python -m services.worker`."""

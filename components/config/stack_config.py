@@ -21,9 +21,9 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 import pulumi
 import pulumi.runtime.config
 
-from components.environment_defaults import ENVIRONMENT_DEFAULTS
-from components.settings import Environment, NetworkMode, NetworkSettings, StackSettings
-from components.validation import (
+from components.config.environment_defaults import ENVIRONMENT_DEFAULTS
+from components.config.settings import Environment, NetworkMode, NetworkSettings, StackSettings
+from components.config.validation import (
     Problem,
     SettingsError,
     did_you_mean,

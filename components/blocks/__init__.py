@@ -1,0 +1,1 @@
+"""Building blocks every pattern shares: network, cluster, image, task, bucket, queues, alarms, targets."""

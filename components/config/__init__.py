@@ -1,0 +1,1 @@
+"""Stack config: typed, frozen settings, the stack-file parser, per-environment defaults, expressions."""

@@ -1,0 +1,1 @@
+"""IAM: grant helpers (exact actions and ARNs), trust policies and resource policies."""
