@@ -1,0 +1,215 @@
+"""The scaling simulator: step selection, alarms, cooldowns, task starts and the traces' bookkeeping."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.scaling.policies import (
+    Alarm,
+    Query,
+    ScalingSetup,
+    Step,
+    StepPolicy,
+    cdk_queue_processing_defaults,
+    from_resources,
+)
+from benchmarks.scaling.simulator import Arrival, Simulation, Workload, _step_for
+from benchmarks.scaling.traces import DAY, burst_after_idle_day, poison_message
+
+WORK = Workload(
+    concurrency=2,
+    job_seconds=10,
+    start_seconds=60,
+    visibility_timeout_seconds=120,
+    max_receive_count=3,
+    scale_in_protection=True,
+)
+VISIBLE = Query("visible", "ApproximateNumberOfMessagesVisible", "Maximum", return_data=True)
+
+
+def _policy(comparison: str, threshold: float, steps: tuple[Step, ...]) -> StepPolicy:
+    alarm = Alarm("alarm", (VISIBLE,), comparison, threshold, 1, 1, "notBreaching")
+    return StepPolicy("policy", "ChangeInCapacity", 0, steps, alarm)
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [(50, 1.0), (59.9, 1.0), (60, 2.0), (49.9, None)],
+)
+def test_steps_above_the_threshold_include_their_lower_bound(metric, expected):
+    """AWS's example: threshold 50, lower bound 0 and upper 10 means 50 <= metric < 60."""
+    policy = _policy("GreaterThanOrEqualToThreshold", 50, (Step(0, 10, 1), Step(10, None, 2)))
+    assert _step_for(policy, metric - 50) == expected
+
+
+@pytest.mark.parametrize(("metric", "expected"), [(50, -1.0), (40.1, -1.0), (40, -2.0)])
+def test_steps_below_the_threshold_include_their_upper_bound(metric, expected):
+    """AWS's example: lower bound -10 and upper 0 means 40 < metric <= 50."""
+    policy = _policy("LessThanOrEqualToThreshold", 50, (Step(-10, 0, -1), Step(None, -10, -2)))
+    assert _step_for(policy, metric - 50) == expected
+
+
+def _wake_only(max_capacity: int = 5) -> ScalingSetup:
+    return ScalingSetup(
+        0, max_capacity, (_policy("GreaterThanOrEqualToThreshold", 1, (Step(0, None, 1),)),), ()
+    )
+
+
+def test_a_message_wakes_the_service_one_sample_and_one_start_later():
+    outcome = Simulation(_wake_only(), WORK).run([Arrival(600, 1)], 3600)
+
+    # Sampled at 11:00, the alarm fires then, the task runs 60 s later.
+    assert outcome.first_task_minutes == pytest.approx(2.0)
+    assert outcome.idle_task_minutes == 0
+    assert (outcome.done, outcome.dead_lettered, outcome.old_messages) == (1, 0, 0)
+
+
+def test_an_inactive_queue_publishes_nothing_until_a_message_arrives():
+    """After six idle hours the queue's metrics are missing; the message itself makes it active again."""
+    outcome = Simulation(_wake_only(), WORK).run([Arrival(DAY, 3)], DAY + 3600)
+
+    assert outcome.first_task_minutes == pytest.approx(2.0)
+    assert outcome.done == 3
+
+
+def test_every_minute_in_alarm_runs_the_step_policy_again():
+    """No cooldown: +1 each minute while the alarm stays in ALARM, up to the maximum."""
+    outcome = Simulation(_wake_only(max_capacity=3), WORK).run([Arrival(0, 5_000)], 3 * 3600)
+
+    assert outcome.peak_tasks == 3
+    assert outcome.done == 5_000
+
+
+def test_a_cooldown_counts_the_capacity_its_scale_out_added():
+    setup = _wake_only(max_capacity=10)
+    policy = setup.step_policies[0]
+    cooled = ScalingSetup(
+        0, 10, (StepPolicy("policy", "ChangeInCapacity", 600, policy.steps, policy.alarm),), ()
+    )
+
+    quick = Simulation(setup, WORK)
+    quick.run([Arrival(0, 5_000)], 600)
+    slow = Simulation(cooled, WORK)
+    slow.run([Arrival(0, 5_000)], 600)
+
+    assert slow.desired == 1  # one scale-out in the first ten minutes
+    assert quick.desired == 10  # one a minute, at 01:00 ... 10:00
+
+
+def test_a_poison_message_is_dead_lettered_after_its_receives():
+    outcome = Simulation(_wake_only(), WORK).run(poison_message().arrivals, poison_message().seconds)
+
+    assert (outcome.done, outcome.dead_lettered, outcome.old_messages) == (0, 1, 1)
+    # Three receives, each followed by the 120 s visibility timeout, then the fourth moves it.
+    assert outcome.drain_minutes == pytest.approx(2 + 3 * (10 + 120) / 60, abs=0.2)
+
+
+def test_cdk_defaults_keep_one_task_always_and_add_five_above_500():
+    trace = burst_after_idle_day(2_000)
+    simulation = Simulation(cdk_queue_processing_defaults(max_capacity=20), WORK)
+
+    outcome = simulation.run(trace.arrivals, trace.seconds)
+
+    assert outcome.first_task_minutes == 0
+    assert outcome.idle_task_minutes == pytest.approx(24 * 60)
+    assert outcome.peak_tasks == 20
+    assert outcome.done == 2_000
+    assert simulation.desired == 1  # back at its minimum after the burst
+
+
+PROGRAM_RESOURCES = [
+    {
+        "type": "aws:appautoscaling/target:Target",
+        "name": "queue-scaling",
+        "inputs": {"minCapacity": 0.0, "maxCapacity": 50.0},
+        "outputs": {},
+    },
+    {
+        "type": "aws:appautoscaling/policy:Policy",
+        "name": "queue-wake",
+        "inputs": {
+            "policyType": "StepScaling",
+            "stepScalingPolicyConfiguration": {
+                "cooldown": 120.0,
+                "stepAdjustments": [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1.0}],
+                "metricAggregationType": "Maximum",
+                "adjustmentType": "ChangeInCapacity",
+            },
+        },
+        "outputs": {"arn": "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:wake"},
+    },
+    {
+        "type": "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "name": "queue-wake-alarm",
+        "inputs": {
+            "evaluationPeriods": 1.0,
+            "datapointsToAlarm": 1.0,
+            "threshold": 1.0,
+            "comparisonOperator": "GreaterThanOrEqualToThreshold",
+            "treatMissingData": "notBreaching",
+            "alarmActions": ["arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:wake"],
+            "metricQueries": [
+                {
+                    "id": "visible",
+                    "returnData": False,
+                    "metric": {
+                        "metricName": "ApproximateNumberOfMessagesVisible",
+                        "period": 60.0,
+                        "stat": "Maximum",
+                    },
+                },
+                {"id": "w", "returnData": True, "expression": "visible"},
+            ],
+        },
+        "outputs": {},
+    },
+    {
+        "type": "aws:appautoscaling/policy:Policy",
+        "name": "queue-backlog-per-task",
+        "inputs": {
+            "policyType": "TargetTrackingScaling",
+            "targetTrackingScalingPolicyConfiguration": {
+                "targetValue": 50.0,
+                "scaleOutCooldown": 60.0,
+                "scaleInCooldown": 300.0,
+                "disableScaleIn": False,
+                "customizedMetricSpecification": {
+                    "metrics": [
+                        {
+                            "id": "visible",
+                            "returnData": True,
+                            "metricStat": {
+                                "stat": "Average",
+                                "metric": {"metricName": "ApproximateNumberOfMessagesVisible"},
+                            },
+                        }
+                    ]
+                },
+            },
+        },
+        "outputs": {},
+    },
+]
+
+
+def test_the_recorded_resources_become_a_setup():
+    setup = from_resources(PROGRAM_RESOURCES)
+
+    assert (setup.min_capacity, setup.max_capacity) == (0, 50)
+    [wake] = setup.step_policies
+    assert (wake.name, wake.adjustment_type, wake.cooldown_seconds) == ("queue-wake", "ChangeInCapacity", 120)
+    assert wake.steps == (Step(0.0, None, 1.0),)
+    assert wake.alarm.name == "queue-wake-alarm"
+    assert [q.id for q in wake.alarm.queries] == ["visible", "w"]
+    assert wake.alarm.queries[0].period_minutes == 1
+    [tracking] = setup.target_tracking
+    assert (tracking.target, tracking.scale_in_cooldown_seconds, tracking.disable_scale_in) == (
+        50,
+        300,
+        False,
+    )
+
+
+def test_a_step_policy_without_its_alarm_is_named():
+    with pytest.raises(ValueError, match="step policy queue-wake has no alarm"):
+        from_resources([r for r in PROGRAM_RESOURCES if r["name"] != "queue-wake-alarm"])
