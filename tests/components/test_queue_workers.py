@@ -187,6 +187,8 @@ def test_service(monitor: RecordingMonitor):
     assert inputs["waitForSteadyState"] is False
     assert "loadBalancers" not in inputs
     assert "launchType" not in inputs  # a capacity provider strategy and a launch type exclude each other
+    # Else the provider refuses any later change of the strategy (use_spot, on_demand_base) on a live stack.
+    assert inputs["forceNewDeployment"] is True
 
 
 @pytest.mark.parametrize(

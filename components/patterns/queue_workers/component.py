@@ -239,6 +239,10 @@ class QueueWorkers(pulumi.ComponentResource):
             # The starting point only: Application Auto Scaling owns the desired count from then on.
             desired_count=args.settings.min_tasks,
             capacity_provider_strategies=capacity_provider_strategy(args.settings),
+            # The provider refuses to update the strategy of an existing service without it (its docstring:
+            # "Updating this argument requires `force_new_deployment = true`"). It only makes each update of
+            # the service start a deployment, which a task definition change starts anyway.
+            force_new_deployment=True,
             platform_version="LATEST",
             network_configuration={
                 "subnets": platform.subnet_ids,
