@@ -160,6 +160,11 @@ def test_stack_settings_reach_the_resources(deployment: Deployment):
     assert table.retain_on_delete is (stack == "prod")
     buckets = monitor.of_type("aws:s3/bucket:Bucket")
     assert {bucket.retain_on_delete for bucket in buckets} == {stack == "prod"}
+    # Image repositories follow the same rule: dev and staging destroy them with their images; prod's stay
+    # until someone deletes the images on purpose (ECR refuses to delete a repository that holds images).
+    repositories = monitor.of_type("awsx:ecr:Repository")
+    assert len(repositories) == 3
+    assert {repository.inputs["forceDelete"] for repository in repositories} == {stack != "prod"}
     [service] = monitor.of_type("aws:ecs/service:Service")
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is (stack == "dev")
     [schedule] = monitor.of_type("aws:scheduler/schedule:Schedule")

@@ -48,8 +48,8 @@ class QueueWorkersArgs:
     target's resource id and the dimension of its Container Insights metrics. The service also waits for
     it, and `EcsCluster.cluster_name` resolves only once the Fargate capacity providers are attached."""
     data: DataSettings = field(default_factory=DataSettings)
-    """Only `retain_on_delete` applies: keep the data bucket when the stack is destroyed. `DataSettings()`
-    is dev: the bucket goes with the stack."""
+    """Only `retain_on_delete` applies: keep the data bucket when the stack is destroyed, and do not delete
+    the image repository while it holds images. `DataSettings()` is dev: both go with the stack."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic that receives the dead-letter alarm."""
 
@@ -191,6 +191,8 @@ class QueueWorkers(pulumi.ComponentResource):
             WorkerTaskArgs(
                 worker=WORKER,
                 platform=args.platform,
+                # `pulumi destroy` deletes a repository that still holds images only where data may go.
+                force_delete_images=not args.data.retain_on_delete,
                 size=settings.size,
                 stop_timeout_seconds=settings.stop_timeout_seconds,
                 environment=worker_environment(

@@ -62,7 +62,8 @@ class ScheduledBatchArgs:
     platform: TaskPlatform
     """Cluster, subnets and security groups the tasks run in."""
     data: DataSettings = field(default_factory=DataSettings)
-    """Retention of the bucket. `DataSettings()` is dev: the bucket goes with the stack."""
+    """Retention of the bucket (and whether the image repository is deleted with its images).
+    `DataSettings()` is dev: both go with the stack."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic that receives the schedule-failure and dead-letter alarms."""
 
@@ -92,6 +93,8 @@ class ScheduledBatch(pulumi.ComponentResource):
             WorkerTaskArgs(
                 worker=WORKER,
                 platform=args.platform,
+                # `pulumi destroy` deletes a repository that still holds images only where data may go.
+                force_delete_images=not args.data.retain_on_delete,
                 size=settings.size,
                 stop_timeout_seconds=settings.stop_timeout_seconds,
                 environment={

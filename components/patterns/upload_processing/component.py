@@ -58,7 +58,8 @@ class UploadProcessingArgs:
     platform: TaskPlatform
     """Cluster, subnets and security groups the tasks run in."""
     data: DataSettings = field(default_factory=DataSettings)
-    """Deletion protection, PITR and retention of the bucket and table. `DataSettings()` is dev: all off."""
+    """Deletion protection, PITR and retention of the bucket and table; without retention the image repository
+    is deleted with its images. `DataSettings()` is dev: all off."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic that receives the FailedInvocations and dead-letter alarms."""
 
@@ -103,6 +104,8 @@ class UploadProcessing(pulumi.ComponentResource):
             WorkerTaskArgs(
                 worker=WORKER,
                 platform=args.platform,
+                # `pulumi destroy` deletes a repository that still holds images only where data may go.
+                force_delete_images=not args.data.retain_on_delete,
                 size=settings.size,
                 stop_timeout_seconds=settings.stop_timeout_seconds,
                 environment={RESULTS_TABLE_VARIABLE: table.name},
