@@ -54,6 +54,8 @@ class RecordedResource:
 class RecordedCall:
     token: str
     args: Mapping[str, Any]
+    provider: str = ""
+    """The provider reference the invoke went to (`<urn>::<id>`); empty for the default provider."""
 
 
 def _suffix(name: str) -> str:
@@ -279,7 +281,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         # The base class also allows (result, failures); a plain dict means no failures.
-        self.calls.append(RecordedCall(args.token, dict(args.args)))
+        self.calls.append(RecordedCall(args.token, dict(args.args), args.provider))
         function = args.token
         if function == "aws:index/getCallerIdentity:getCallerIdentity":
             return {

@@ -70,9 +70,11 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
         validate_args(args)
         super().__init__("ecs-event-patterns:index:StoppedTaskAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        partition = aws.get_partition_output().partition
-        region = aws.get_region_output().region
-        account_id = aws.get_caller_identity_output().account_id
+        # Parented, so they ask the component's provider (another region or account), not the default one.
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
 
         key = aws.kms.Key(
             f"{name}-key",
