@@ -23,8 +23,12 @@ lint: $(STAMP)
 	$(BIN)/hadolint services/Dockerfile
 	$(BIN)/actionlint
 
+# Tests run in parallel, one process per core (pytest-xdist), each process with its own moto_server; then
+# the tests marked `timing` (deadlines of a second or two) run alone, so a busy core cannot fail them.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not timing"
+	$(BIN)/python -m pytest -m timing
 
 test: lint pytest
 

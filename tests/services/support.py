@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -37,32 +38,52 @@ def moto_server(environment: dict[str, str] | None = None) -> Iterator[str]:
 
     `environment` adds moto settings, e.g. INITIAL_NO_AUTH_ACTION_COUNT to enforce IAM.
     """
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, **(environment or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
+    # Parallel test processes (pytest-xdist, other suites) each start their own server. Choosing a free
+    # port and binding it are two steps, so a lock held from the choice until the server answers keeps two
+    # processes from choosing the same port, and one from talking to the other's server.
+    with _PORT_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        port = _free_port()
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            env={**os.environ, **(environment or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(server, endpoint)
+        except BaseException:
+            _stop(server)
+            raise
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()  # noqa: S310 (local http)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
         yield endpoint
     finally:
-        server.terminate()
+        _stop(server)
+
+
+_PORT_LOCK = Path(tempfile.gettempdir()) / "ecs-event-patterns-moto-port.lock"
+
+
+def _wait_until_up(server: subprocess.Popen[bytes], endpoint: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()  # noqa: S310 (local http)
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.1)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from services.worker.settings import QueueWorkerSettings
 from tests.services.fake_ecs_agent import TASK_ARN, FakeEcsAgent
 from tests.services.support import Aws, LogTail, assert_bad_setting_named, start
 
+# A 1 s visibility timeout and stop deadlines of a few seconds: run alone (`make test`), not beside other tests.
+pytestmark = pytest.mark.timing
+
 BUCKET = "jobs"
 OUTPUT = "results/"
 
