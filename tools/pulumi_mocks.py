@@ -48,6 +48,8 @@ class RecordedResource:
     wire_inputs: Mapping[str, Any] = field(default_factory=dict)
     """Inputs as the engine passes them to policy packs: JSON, secrets and unknowns in their wire form."""
     wire_outputs: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    """URNs this resource answers for, as the engine resolves them: its own `aliases` and its parents'."""
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,15 @@ def wire_value(value: Any) -> Any:
     return value
 
 
+def urn_of(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """A URN as the engine makes it: the parent's full type chain, but not the root stack's type."""
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != "pulumi:pulumi:Stack":
+            type_ = f"{parent_type}${type_}"
+    return "urn:pulumi:" + "::".join([stack, project, type_, name])
+
+
 class RecordingMonitor(MockMonitor):
     """Keeps every registration with its parent and dependencies, which the stock monitor drops."""
 
@@ -451,14 +462,45 @@ class RecordingMonitor(MockMonitor):
         self.recorded: list[RecordedResource] = []
         self.registered_outputs: dict[str, dict[str, Any]] = {}
         """Component URN -> what its `register_outputs` call registered (the stock monitor drops it)."""
+        self.aliases_of: dict[str, tuple[str, ...]] = {}
+        """URN -> the URNs its resource answers for through aliases (its own and inherited)."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine makes them: the parent's full type chain, but not the root stack's type."""
-        if parent:
-            parent_type = parent.split("::")[2]
-            if parent_type != "pulumi:pulumi:Stack":
-                type_ = f"{parent_type}${type_}"
-        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+        return urn_of(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
+
+    def _alias_urns(self, request: Any, urn: str) -> tuple[str, ...]:
+        """The URNs a registration answers for, resolved as the engine's step generator does: each alias
+        spec's unset fields default to the resource's own, and every URN the parent answers for gives the
+        child one too (with the parent's old name in place of its new one where the child's name starts
+        with it, the `f"{name}-..."` convention)."""
+        stack, project = pulumi.get_stack(), pulumi.get_project()
+        own: list[str] = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                own.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            own.append(
+                urn_of(
+                    spec.stack or stack,
+                    spec.project or project,
+                    parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                )
+            )
+        found = list(own)
+        parent_name = request.parent.rsplit("::", 1)[-1]
+        for parent_alias in self.aliases_of.get(request.parent, ()):
+            for child in (urn, *own):
+                name = child.rsplit("::", 1)[-1]
+                if name.startswith(parent_name):
+                    name = parent_alias.rsplit("::", 1)[-1] + name[len(parent_name) :]
+                child_type = child.split("::")[2].rsplit("$", 1)[-1]
+                found.append(urn_of(stack, project, parent_alias, child_type, name))
+        return tuple(dict.fromkeys(alias for alias in found if alias != urn))
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -466,6 +508,8 @@ class RecordingMonitor(MockMonitor):
             return response
         registration = self.resources[response.urn]
         inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        aliases = self._alias_urns(request, response.urn)
+        self.aliases_of[response.urn] = aliases
         self.recorded.append(
             RecordedResource(
                 urn=response.urn,
@@ -486,6 +530,7 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 wire_inputs=wire_value(json_format.MessageToDict(request.object)),
                 wire_outputs=wire_value(json_format.MessageToDict(response.object)),
+                aliases=aliases,
             )
         )
         return response

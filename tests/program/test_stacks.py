@@ -2,20 +2,16 @@
 
 import json
 import re
-import runpy
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
 from components.config.validation import SettingsError
-from tools import pulumi_mocks
+from tools import pulumi_mocks, urn_snapshot
 from tools.stack_files import read_stack_config
-
-ROOT = Path(__file__).resolve().parents[2]
+from tools.stack_program import ROOT, install_stack, run_program
 
 # What every stack has: three patterns with a WorkerTask each, the alert wiring, the shared cluster.
 COMMON = {
@@ -94,19 +90,6 @@ class Deployment:
     exports: dict[str, Any]
 
 
-def install_stack(stack: str, overrides: dict[str, str] | None = None) -> pulumi_mocks.RecordingMonitor:
-    """The mock engine with the stack's own config (`Pulumi.<stack>.yaml`), as `pulumi up -s` would set it."""
-    config = read_stack_config(ROOT, stack)
-    values = {**config.values, **(overrides or {})}
-    monitor = pulumi_mocks.install(stack=stack, region=values.get("aws:region", pulumi_mocks.DEFAULT_REGION))
-    pulumi.runtime.config.set_all_config(values, list(config.secret_keys))
-    return monitor
-
-
-def run_program() -> dict[str, Any]:
-    return pulumi_mocks.run(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
-
-
 @pytest.fixture(scope="module", params=["dev", "staging", "prod"])
 def deployment(request) -> Deployment:
     monitor = install_stack(request.param)
@@ -115,6 +98,15 @@ def deployment(request) -> Deployment:
 
 def test_resource_types_per_stack(deployment: Deployment):
     assert Counter(r.type for r in deployment.monitor.recorded) == EXPECTED_TYPES[deployment.stack]
+
+
+def test_urns_match_the_committed_snapshot(deployment: Deployment):
+    """No deployed resource is replaced by accident: every snapshotted URN is still registered or answered
+    for by an alias, and the snapshot lists exactly what this run registers (else: regenerate it)."""
+    current = urn_snapshot.snapshot_of(deployment.monitor.recorded)
+    drift = urn_snapshot.compare(deployment.stack, urn_snapshot.read(deployment.stack), current)
+    problems = drift.report()
+    assert not problems, problems
 
 
 def test_every_resource_belongs_to_a_component(deployment: Deployment):
