@@ -21,7 +21,9 @@ from rules import (  # type: ignore[import-not-found]
 
 PolicyPack(
     name="ecs-event-patterns",
-    enforcement_level=EnforcementLevel.ADVISORY,
+    # The one default of every policy (none sets its own): what `pulumi preview --policy-pack` gives without
+    # a `--policy-pack-config` file. The per-stack files in policies/config/ lower it where a stack may.
+    enforcement_level=EnforcementLevel.MANDATORY,
     policies=[
         *task_roles.POLICIES,
         *trigger_roles.POLICIES,

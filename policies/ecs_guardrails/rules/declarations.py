@@ -6,7 +6,6 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidation,
@@ -40,12 +39,12 @@ def resource_policy(
 def validating_policy(
     name: str, description: str, validate: ResourceValidation, config_schema: PolicyConfigSchema | None = None
 ) -> ResourceValidationPolicy:
-    """A resource policy, mandatory unless the stack's pack config lowers it."""
+    """A resource policy at the pack's enforcement level (`__main__.py`) unless the stack's pack config sets
+    another."""
     return ResourceValidationPolicy(
         name=name,
         description=description,
         validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
         config_schema=config_schema,
     )
 
@@ -53,12 +52,12 @@ def validating_policy(
 def stack_policy(
     name: str, description: str, validate: StackValidation, config_schema: PolicyConfigSchema | None = None
 ) -> StackValidationPolicy:
-    """A stack policy, mandatory unless the stack's pack config lowers it."""
+    """A stack policy at the pack's enforcement level (`__main__.py`) unless the stack's pack config sets
+    another."""
     return StackValidationPolicy(
         name=name,
         description=description,
         validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
         config_schema=config_schema,
     )
 
