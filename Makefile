@@ -41,3 +41,9 @@ gate: $(STAMP)
 # Benchmarks (not part of `make test`): each prints its figure beside its budget.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest_memory
+
+# Monthly cost of one stack's resource graph at a stated load: `make cost STACK=prod`.
+.PHONY: cost
+cost: $(STAMP)
+	$(if $(STACK),,$(error STACK is required, e.g. make cost STACK=prod))
+	$(BIN)/python -m benchmarks.cost --stack $(STACK)

@@ -114,6 +114,8 @@ class Outcome:
     """Messages done more than 5 minutes after they arrived, dead-lettered, or never done."""
     done: int
     dead_lettered: int
+    minute_tasks: tuple[int, ...] = ()
+    """Tasks (pending or running) at the end of each minute: what Fargate bills, and the Spot split."""
 
 
 def _statistic(stat: str, samples: list[float]) -> float:
@@ -282,6 +284,7 @@ class Simulation:
         first_running: float | None = None
         finished_at: float | None = None
         next_arrival = 0
+        minute_tasks: list[int] = []
         for second in range(0, seconds, STEP_SECONDS):
             while next_arrival < len(pending) and pending[next_arrival].second <= second:
                 arrival = pending[next_arrival]
@@ -331,6 +334,7 @@ class Simulation:
             if (second + STEP_SECONDS) % 60 == 0:
                 active = second + STEP_SECONDS - last_activity <= INACTIVE_QUEUE_SECONDS
                 self._sample(series, active, visible, in_flight, returning, tasks, second)
+                minute_tasks.append(len(tasks))
                 self._scale(len(series["DesiredTaskCount"]), series, second)
         unfinished = len(visible) + len(in_flight) + len(returning)
         first_task = None
@@ -348,6 +352,7 @@ class Simulation:
             old_messages=old + unfinished,
             done=done,
             dead_lettered=dead,
+            minute_tasks=tuple(minute_tasks),
         )
 
     def _sample(

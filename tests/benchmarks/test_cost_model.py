@@ -1,0 +1,151 @@
+"""The monthly cost model: schedules, the Spot split and each line item priced from the resource graph."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.cost.model import IDLE, PRICE_TABLE, Load, Prices, load_prices, price, runs_per_day
+
+PRICES = Prices(
+    "test-region",
+    "2026-12-01",
+    {
+        "fargate_vcpu_hour": 0.04,
+        "fargate_gb_hour": 0.004,
+        "fargate_spot_fraction": 0.3,
+        "public_ipv4_hour": 0.005,
+        "interface_endpoint_hour": 0.01,
+        "nat_gateway_hour": 0.045,
+        "kms_key_month": 1.0,
+        "alarm_metric_month": 0.1,
+        "custom_metric_month": 0.3,
+        "log_ingestion_gb": 0.5,
+        "log_storage_gb_month": 0.03,
+        "dynamodb_write_million": 0.625,
+        "dynamodb_read_million": 0.125,
+        "sqs_requests_million": 0.4,
+        "ecr_storage_gb_month": 0.1,
+    },
+)
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("rate(6 hours)", 4),
+        ("rate(1 day)", 1),
+        ("rate(30 minutes)", 48),
+        ("cron(30 4 * * ? *)", 1),
+        ("cron(0 6 ? * MON-FRI *)", 5 / 7),
+    ],
+)
+def test_runs_per_day(expression: str, runs: float):
+    assert runs_per_day(expression) == pytest.approx(runs)
+
+
+def test_a_schedule_that_cannot_be_priced_is_named():
+    with pytest.raises(ValueError, match=r"cannot price schedule 'cron\(0/5 \* \* \* \? \*\)'"):
+        runs_per_day("cron(0/5 * * * ? *)")
+
+
+def _definition(worker: str, cpu: str, memory: str) -> dict:
+    return {
+        "type": "aws:ecs/taskDefinition:TaskDefinition",
+        "inputs": {"family": f"app-dev-{worker}", "cpu": cpu, "memory": memory},
+    }
+
+
+RESOURCES = [
+    _definition("worker", "1024", "2048"),
+    _definition("ingest", "512", "1024"),
+    _definition("report", "256", "512"),
+    {
+        "type": "aws:ecs/service:Service",
+        "inputs": {
+            "capacityProviderStrategies": [
+                {"capacityProvider": "FARGATE", "base": 1, "weight": 0},
+                {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1},
+            ],
+            "networkConfiguration": {"assignPublicIp": False},
+        },
+    },
+    {"type": "aws:scheduler/schedule:Schedule", "inputs": {"scheduleExpression": "rate(12 hours)"}},
+    *[
+        {
+            "type": "aws:ec2/vpcEndpoint:VpcEndpoint",
+            "inputs": {"vpcEndpointType": kind, "subnetIds": ["a", "b"]},
+        }
+        for kind in ("Interface", "Interface", "Gateway")
+    ],
+    {"type": "aws:kms/key:Key", "inputs": {}},
+    {"type": "aws:cloudwatch/metricAlarm:MetricAlarm", "inputs": {"metricName": "X"}},
+    {
+        "type": "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "inputs": {"metricQueries": [{"metric": {}}, {"metric": {}}, {"expression": "a + b"}]},
+    },
+    {
+        "type": "aws:appautoscaling/policy:Policy",
+        "inputs": {
+            "policyType": "TargetTrackingScaling",
+            "targetTrackingScalingPolicyConfiguration": {
+                "customizedMetricSpecification": {"metrics": [{"metricStat": {}}, {"expression": "m"}]}
+            },
+        },
+    },
+    {
+        "type": "aws:ecs/cluster:Cluster",
+        "inputs": {"settings": [{"name": "containerInsights", "value": "enabled"}]},
+    },
+    {"type": "aws:cloudwatch/logGroup:LogGroup", "inputs": {"retentionInDays": 30}},
+    {"type": "awsx:ecr:Image", "inputs": {}},
+]
+
+
+def _items(load: Load) -> dict[str, float]:
+    return {item.name: round(item.monthly, 4) for item in price(RESOURCES, load, PRICES)}
+
+
+def test_each_line_is_priced_from_the_graph_and_the_load():
+    # Two tasks for 60 minutes a day: the first on-demand (the strategy's base), the second on Spot.
+    load = Load(queue_minute_tasks=(2,) * 60, queue_messages_per_day=1000, uploads_per_day=10)
+
+    items = _items(load)
+
+    worker_hour = 1 * 0.04 + 2 * 0.004
+    assert items["Fargate: queue workers"] == round(30 * worker_hour + 30 * worker_hour * 0.3, 4)
+    assert items["Fargate: upload processing"] == round(10 * 30 / 60 * (0.5 * 0.04 + 1 * 0.004), 4)
+    assert items["Fargate: scheduled batch"] == round(2 * 30 * 10 / 60 * (0.25 * 0.04 + 0.5 * 0.004), 4)
+    assert items["VPC interface endpoints"] == round(2 * 2 * 730 * 0.01, 4)
+    assert items["KMS keys"] == 1.0
+    assert items["CloudWatch alarms"] == round((1 + 2 + 2 * 1) * 0.1, 4)
+    assert items["Container Insights metrics"] == round((12 + 14 + 3 * 10) * 0.3, 4)
+    assert items["SQS requests"] == round((1000 * 3 + 120 * 3) * 30 / 1e6 * 0.4, 4)
+    assert items["DynamoDB on-demand"] == round(300 / 1e6 * (0.625 + 0.125), 4)
+    assert "NAT gateways" not in items
+    assert "Public IPv4 addresses of tasks" not in items
+
+
+def test_idle_costs_what_exists_and_what_is_scheduled():
+    items = _items(IDLE)
+
+    assert items["Fargate: queue workers"] == 0
+    assert items["Fargate: upload processing"] == 0
+    assert items["Fargate: scheduled batch"] > 0
+    assert items["VPC interface endpoints"] == round(2 * 2 * 730 * 0.01, 4)
+
+
+def test_lines_come_largest_first():
+    monthly = [item.monthly for item in price(RESOURCES, IDLE, PRICES)]
+    assert monthly == sorted(monthly, reverse=True)
+
+
+def test_the_committed_price_table_is_dated_and_cites_every_price():
+    prices = load_prices()
+    raw = json.loads(PRICE_TABLE.read_text())
+
+    assert prices.region == "us-east-1"
+    assert prices.date == "2026-12-01"
+    assert set(PRICES.values) <= set(prices.values)
+    assert all(item["source"].startswith(("https://", "Fargate Spot")) for item in raw["prices"].values())
