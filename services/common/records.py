@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -118,127 +120,185 @@ class _HashingReader(io.RawIOBase):
         return size
 
 
-_OVERLONG = object()
-
-
-class _LineSource(Protocol):
-    def readline(self, size: int | None = ..., /) -> bytes: ...
-
-
-def _physical_lines(reader: _LineSource) -> Iterator[bytes | object]:
-    """Lines as bytes, or _OVERLONG for a line above MAX_LINE_BYTES (skipped without holding it)."""
-    while line := reader.readline(MAX_LINE_BYTES + 1):
-        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):
-                line = reader.readline(READ_CHUNK_BYTES)
-            yield _OVERLONG
-        else:
-            yield line
+_BOM = b"\xef\xbb\xbf"
 
 
 class RecordScanner:
-    """Reads one object once: yields each good record as a dict and fills `summary` as it goes.
+    """Reads one object once: checks every record and fills `summary` as it goes.
 
-    The summary (counts, SHA-256 of all bytes) is complete once `records()` is exhausted.
+    `records()` yields each good record as a dict (CSV: header names as keys); `summarize()` reads the
+    whole object without building them, for callers that need only the summary. Either way the summary
+    (counts, SHA-256 of all bytes) is complete once the object has been read to its end.
+
+    Speed: the object is read in chunks of whole lines; each chunk is decoded once, strictly, and its lines
+    reach `csv.reader` through C iterators (`io.StringIO`, `itertools.chain`), so Python runs once per
+    record, not per line or field. Only a chunk that is not UTF-8 is split and decoded line by line; its bad
+    lines (lone surrogates stand for their bytes) and any overlong line are noted by line number and
+    reported with the record they belong to, in file order.
     """
 
     def __init__(self, body: Readable, data_format: DataFormat, stop: threading.Event | None = None) -> None:
         self._raw = _HashingReader(body, stop)
         self._reader = io.BufferedReader(self._raw, buffer_size=READ_CHUNK_BYTES)
         self.summary = FileSummary(data_format)
+        self._lines_read = 0
+        self._marked: deque[tuple[int, str | None]] = deque()
+        """(line number, problem) in file order: an overlong line, or None for bytes that are not UTF-8."""
 
     def records(self) -> Iterator[dict[str, Any]]:
-        parse = self._json_lines if self.summary.data_format is DataFormat.JSON_LINES else self._csv
-        yield from parse()
+        if self.summary.data_format is DataFormat.JSON_LINES:
+            yield from self._json_lines()
+        else:
+            header: list[str] = []
+            for row in self._csv_rows(header):
+                yield dict(zip(header, row, strict=True))
+        self._finish()
+
+    def summarize(self) -> FileSummary:
+        rows = self._json_lines() if self.summary.data_format is DataFormat.JSON_LINES else self._csv_rows([])
+        for _row in rows:
+            pass
+        self._finish()
+        return self.summary
+
+    def _finish(self) -> None:
+        self._take_marks(self._lines_read)  # overlong lines after the last record
         # Read what a parser left (nothing, normally) so the checksum covers the whole object.
         while self._reader.read(READ_CHUNK_BYTES):
             pass
         self.summary.size_bytes = self._raw.size
         self.summary.sha256 = self._raw.digest.hexdigest()
 
-    def _text_lines(self, on_overlong: Callable[[int], None]) -> Iterator[tuple[int, str]]:
-        """(line number, text); bytes that are not UTF-8 become lone surrogates, which no valid text has."""
-        for number, line in enumerate(_physical_lines(self._reader), start=1):
-            if not isinstance(line, bytes):
-                on_overlong(number)
-                continue
-            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            yield number, line.decode("utf-8", errors="surrogateescape")
+    def _take_marks(self, last_line: int) -> bool:
+        """Report the overlong lines up to `last_line`; True when one of them was not UTF-8."""
+        undecodable = False
+        marked = self._marked
+        while marked and marked[0][0] <= last_line:
+            line, problem = marked.popleft()
+            if problem is None:
+                undecodable = True
+            else:
+                self.summary.add_problem(line, problem)
+        return undecodable
 
-    def _overlong(self, number: int) -> None:
-        self.summary.add_problem(number, f"line longer than {MAX_LINE_BYTES} bytes")
+    def _lines(self) -> Iterator[str]:
+        """Every physical line as text, ending in its `\\n`; an overlong line is an empty line here."""
+        return itertools.chain.from_iterable(self._chunks())
+
+    def _chunks(self) -> Iterator[Iterable[str]]:
+        read = self._reader.read
+        # Chunks no longer than a line may be: then only a chunk's first line (carried over) can be overlong.
+        size = min(READ_CHUNK_BYTES, MAX_LINE_BYTES)
+        carry = b""
+        skipping = False
+        """Inside an overlong line: its bytes are dropped up to its end."""
+        first = True
+        while chunk := read(size):
+            if first and chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM) :]
+            first = False
+            if skipping:
+                end = chunk.find(b"\n")
+                if end < 0:
+                    continue
+                skipping = False
+                chunk = chunk[end + 1 :]
+                yield self._overlong()
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) > MAX_LINE_BYTES:
+                    carry, skipping = b"", True
+                else:
+                    carry = data
+                continue
+            whole, carry = data[:cut], data[cut:]
+            if whole.find(b"\n") > MAX_LINE_BYTES:  # only the first line can be that long
+                whole = whole[whole.find(b"\n") + 1 :]
+                yield self._overlong()
+            yield self._decoded(whole)
+        if skipping:
+            yield self._overlong()
+        elif carry:
+            yield self._decoded(carry)
+
+    def _overlong(self) -> tuple[str]:
+        self._lines_read += 1
+        self._marked.append((self._lines_read, f"line longer than {MAX_LINE_BYTES} bytes"))
+        return ("\n",)
+
+    def _decoded(self, data: bytes) -> Iterable[str]:
+        first_line = self._lines_read + 1
+        self._lines_read += data.count(b"\n") + (not data.endswith(b"\n"))
+        try:
+            return io.StringIO(data.decode("utf-8"), newline="\n")
+        except UnicodeDecodeError:
+            pass
+        pieces = data.split(b"\n")
+        physical = [piece + b"\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+        lines = []
+        for number, line in enumerate(physical, start=first_line):
+            try:
+                lines.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                self._marked.append((number, None))
+                lines.append(line.decode("utf-8", errors="surrogateescape"))
+        return lines
 
     def _json_lines(self) -> Iterator[dict[str, Any]]:
-        for number, text in self._text_lines(self._overlong):
-            if not text.strip():
+        summary = self.summary
+        for number, text in enumerate(self._lines(), start=1):
+            if self._marked and self._take_marks(number):
+                summary.add_problem(number, "not valid UTF-8")
                 continue
-            if _has_undecodable(text):
-                self.summary.add_problem(number, "not valid UTF-8")
+            if not text.strip():
                 continue
             try:
                 value = json.loads(text)
             except ValueError as error:
-                self.summary.add_problem(number, f"invalid JSON: {error}")
+                summary.add_problem(number, f"invalid JSON: {error}")
                 continue
             if not isinstance(value, dict):
-                self.summary.add_problem(number, f"a JSON {type(value).__name__}, not an object")
+                summary.add_problem(number, f"a JSON {type(value).__name__}, not an object")
                 continue
-            self.summary.rows_good += 1
+            summary.rows_good += 1
             yield value
 
-    def _csv(self) -> Iterator[dict[str, Any]]:
-        numbered = self._text_lines(self._overlong)
-        current_line = 0
-
-        def texts() -> Iterator[str]:
-            nonlocal current_line
-            for number, text in numbered:
-                current_line = number
-                yield text
-
-        reader = csv.reader(texts(), strict=True)
-        header: list[str] | None = None
+    def _csv_rows(self, header: list[str]) -> Iterator[list[str]]:
+        """Each good data row; `header` (empty when called) receives the header's names once read."""
+        reader = csv.reader(self._lines(), strict=True)
+        summary = self.summary
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                if header is None:
+                self._take_marks(reader.line_num)
+                if not header:
                     raise RejectedFileError(
-                        f"CSV header on line {current_line} cannot be parsed: {error}"
+                        f"CSV header on line {reader.line_num} cannot be parsed: {error}"
                     ) from None
-                self.summary.add_problem(current_line, f"malformed CSV: {error}")
+                summary.add_problem(reader.line_num, f"malformed CSV: {error}")
                 continue
+            undecodable = bool(self._marked) and self._take_marks(reader.line_num)
             if not row:
                 continue
-            if header is None:
-                header = _checked_header(row, current_line)
+            if not header:
+                header += _checked_header(row, reader.line_num, undecodable=undecodable)
                 continue
-            reason = _row_problem(row, len(header))
+            reason = _row_problem(row, len(header), undecodable=undecodable)
             if reason:
-                self.summary.add_problem(current_line, reason)
+                summary.add_problem(reader.line_num, reason)
                 continue
-            self.summary.rows_good += 1
-            yield dict(zip(header, row, strict=True))
+            summary.rows_good += 1
+            yield row
 
 
-def _has_undecodable(text: str) -> bool:
-    """True when decoding left lone surrogates (bytes that were not UTF-8); checked at C speed."""
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _checked_header(row: list[str], line: int) -> list[str]:
-    names = [name.strip() for name in row]
-    if any(_has_undecodable(name) for name in names):
+def _checked_header(row: list[str], line: int, *, undecodable: bool) -> list[str]:
+    if undecodable:
         raise RejectedFileError(f"CSV header on line {line} is not valid UTF-8")
+    names = [name.strip() for name in row]
     if not all(names):
         raise RejectedFileError(f"CSV header on line {line} has an empty column name: {row!r}")
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -247,11 +307,11 @@ def _checked_header(row: list[str], line: int) -> list[str]:
     return names
 
 
-def _row_problem(row: list[str], width: int) -> str | None:
+def _row_problem(row: list[str], width: int, *, undecodable: bool) -> str | None:
     if len(row) != width:
         return f"expected {width} fields, found {len(row)}"
-    if not any(value.strip() for value in row):
+    if not "".join(row).strip():
         return "empty row"
-    if any(_has_undecodable(value) for value in row):
+    if undecodable:
         return "not valid UTF-8"
     return None

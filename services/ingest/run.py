@@ -68,8 +68,7 @@ class Ingest:
         self._log.info("object.reading", format=str(data_format), size_bytes=opened.size)
         scanner = RecordScanner(opened.body, data_format, self._stop)
         try:
-            for _record in scanner.records():
-                pass
+            scanner.summarize()
         except RejectedFileError as rejected:
             return self._rejected(str(rejected))
         except StopRequestedError:

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from services.common import records
 from services.common.lifecycle import StopRequestedError
 from services.common.records import (
     MAX_LINE_BYTES,
@@ -94,3 +95,73 @@ def test_format_by_suffix_then_content_type(
     key: str, content_type: str | None, expected: DataFormat | None
 ) -> None:
     assert detect_format(key, content_type) is expected
+
+
+MIXED_CSV = (
+    b"\xef\xbb\xbfid,text\n"
+    b"1,plain\n"
+    b'2,"quoted\nover two lines"\n'
+    b"3,caf\xc3\xa9\n"
+    b"4,\xff broken\n"
+    b'5,"second line \xfe\nis not UTF-8"\n'
+    b"6," + b"y" * 40 + b"\n"
+    b"only one field\n"
+    b"\n"
+    b" , \n"
+    b"7,last without newline"
+)
+
+
+@pytest.fixture(params=[7, 16, 1 << 20], ids=lambda size: f"chunk-{size}")
+def small_limits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Chunks of a few bytes and a 30-byte line limit: every rule meets a chunk boundary somewhere."""
+    monkeypatch.setattr(records, "READ_CHUNK_BYTES", request.param)
+    monkeypatch.setattr(records, "MAX_LINE_BYTES", 30)
+    return int(request.param)
+
+
+def test_rules_hold_across_chunk_boundaries(small_limits: int) -> None:
+    rows, summary = scan(MIXED_CSV, DataFormat.CSV)
+
+    assert rows == [
+        {"id": "1", "text": "plain"},
+        {"id": "2", "text": "quoted\nover two lines"},
+        {"id": "3", "text": "café"},
+        {"id": "7", "text": "last without newline"},
+    ]
+    assert [(p.line, p.reason) for p in summary.problems] == [
+        (6, "not valid UTF-8"),
+        (8, "not valid UTF-8"),
+        (9, "line longer than 30 bytes"),
+        (10, "expected 2 fields, found 1"),
+        (12, "empty row"),
+    ]
+    assert (summary.rows_good, summary.rows_bad) == (4, 5)
+    assert (summary.size_bytes, summary.sha256) == (len(MIXED_CSV), hashlib.sha256(MIXED_CSV).hexdigest())
+
+
+def test_json_lines_across_chunk_boundaries(small_limits: int) -> None:
+    data = b'{"a": 1}\n{"b": "\xff"}\n\n{"c": "' + b"z" * 40 + b'"}\n{"d": "\xc3\xa9"}'
+
+    rows, summary = scan(data, DataFormat.JSON_LINES)
+
+    assert rows == [{"a": 1}, {"d": "é"}]
+    assert [(p.line, p.reason) for p in summary.problems] == [
+        (2, "not valid UTF-8"),
+        (4, "line longer than 30 bytes"),
+    ]
+
+
+def test_an_overlong_last_line_is_reported_after_every_record(small_limits: int) -> None:
+    _rows, summary = scan(b"a,b\n1,2\n" + b"x" * 100, DataFormat.CSV)
+
+    assert [(p.line, p.reason) for p in summary.problems] == [(3, "line longer than 30 bytes")]
+    assert summary.rows_good == 1
+
+
+def test_summarize_reads_everything_records_would_without_building_them() -> None:
+    summary = RecordScanner(io.BytesIO(MIXED_CSV), DataFormat.CSV).summarize()
+    _rows, expected = scan(MIXED_CSV, DataFormat.CSV)
+
+    assert summary.as_dict() == expected.as_dict()
+    assert summary.rows_good == 5
