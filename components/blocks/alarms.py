@@ -23,10 +23,14 @@ Which metrics, and why:
 
 Use from a pattern component (the topic comes from StoppedTaskAlerts.topic_arn):
 
-    failed_invocations_alarm(f"{name}-rule-failures", rule_name=rule.name, topic_arn=args.alert_topic_arn,
-                             parent=self)
-    dead_letter_queue_alarm(f"{name}-dlq-messages", queue_name=dlq.name, topic_arn=args.alert_topic_arn,
-                            parent=self)
+    failed_invocations_alarm(f"{name}-failed-invocations", rule_name=rule.name,
+                             topic_arn=args.alarm_topic_arn, parent=self)
+    dead_letter_queue_alarm(f"{name}-dead-letters-waiting", queue_name=dead_letters.name,
+                            topic_arn=args.alarm_topic_arn, parent=self)
+
+Alarm names end in `-failed-invocations` (the rule or schedule could not start its target) and
+`-dead-letters-waiting` (its dead-letter queue holds messages) in every pattern. A renamed alarm passes
+`former_name` to keep its URN (components.blocks.renames).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
+
+from components.blocks.renames import child_options
 
 PERIOD_SECONDS = 300
 
@@ -48,6 +54,7 @@ def _failure_count_alarm(
     description: str,
     topic_arn: pulumi.Input[str],
     parent: pulumi.Resource,
+    former_name: str | None,
 ) -> aws.cloudwatch.MetricAlarm:
     """Alarm when the summed per-period Sum of `metric_names` (query id -> metric) reaches 1."""
     queries = [
@@ -82,12 +89,17 @@ def _failure_count_alarm(
         treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],
         ok_actions=[topic_arn],
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=child_options(parent, former_name),
     )
 
 
 def failed_invocations_alarm(
-    name: str, *, rule_name: pulumi.Input[str], topic_arn: pulumi.Input[str], parent: pulumi.Resource
+    name: str,
+    *,
+    rule_name: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    former_name: str | None = None,
 ) -> aws.cloudwatch.MetricAlarm:
     """Alarm when a rule on the default event bus fails to deliver an event to its target."""
     return _failure_count_alarm(
@@ -98,11 +110,17 @@ def failed_invocations_alarm(
         description="An EventBridge rule could not deliver an event to its target; see its dead letters.",
         topic_arn=topic_arn,
         parent=parent,
+        former_name=former_name,
     )
 
 
 def schedule_failures_alarm(
-    name: str, *, schedule_group: pulumi.Input[str], topic_arn: pulumi.Input[str], parent: pulumi.Resource
+    name: str,
+    *,
+    schedule_group: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    former_name: str | None = None,
 ) -> aws.cloudwatch.MetricAlarm:
     """Alarm when a schedule of the group fails to start its target or gives up on it."""
     return _failure_count_alarm(
@@ -117,11 +135,17 @@ def schedule_failures_alarm(
         description="EventBridge Scheduler could not invoke a schedule's target (see its dead-letter queue).",
         topic_arn=topic_arn,
         parent=parent,
+        former_name=former_name,
     )
 
 
 def dead_letter_queue_alarm(
-    name: str, *, queue_name: pulumi.Input[str], topic_arn: pulumi.Input[str], parent: pulumi.Resource
+    name: str,
+    *,
+    queue_name: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+    former_name: str | None = None,
 ) -> aws.cloudwatch.MetricAlarm:
     """Alarm while the dead-letter queue holds any message."""
     return aws.cloudwatch.MetricAlarm(
@@ -139,5 +163,5 @@ def dead_letter_queue_alarm(
         treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],
         ok_actions=[topic_arn],
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=child_options(parent, former_name),
     )

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.blocks.queue_policy import GrantsFor, attach_tls_only_policy
+from components.blocks.renames import child_options
 from components.iam.resource_policies import event_rule_sends
 
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
@@ -20,25 +21,36 @@ DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 
 
 def dead_letter_queue(
-    name: str, *, parent: pulumi.Resource, grants_for: GrantsFor | None = None
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    grants_for: GrantsFor | None = None,
+    former_name: str | None = None,
 ) -> aws.sqs.Queue:
     """An encrypted standard queue `name` and its TLS-only queue policy f"{name}-policy", both parented
     to `parent`.
 
-    `grants_for(queue_arn)` adds allow statements to that policy.
+    `grants_for(queue_arn)` adds allow statements to that policy. Both keep their URNs when renamed from
+    `former_name` (and f"{former_name}-policy").
     """
     queue = aws.sqs.Queue(
         name,
         sqs_managed_sse_enabled=True,
         message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=child_options(parent, former_name),
     )
-    attach_tls_only_policy(f"{name}-policy", queue, parent=parent, grants_for=grants_for)
+    attach_tls_only_policy(
+        f"{name}-policy",
+        queue,
+        parent=parent,
+        grants_for=grants_for,
+        former_name=f"{former_name}-policy" if former_name else None,
+    )
     return queue
 
 
 def event_target_dead_letter_queue(
-    name: str, *, source_arn: pulumi.Input[str], parent: pulumi.Resource
+    name: str, *, source_arn: pulumi.Input[str], parent: pulumi.Resource, former_name: str | None = None
 ) -> aws.sqs.Queue:
     """A dead-letter queue that only the EventBridge rule `source_arn` may send to.
 
@@ -46,5 +58,8 @@ def event_target_dead_letter_queue(
     queue's ARN as the target's `dead_letter_config.arn`.
     """
     return dead_letter_queue(
-        name, parent=parent, grants_for=lambda queue_arn: [event_rule_sends(queue_arn, source_arn)]
+        name,
+        parent=parent,
+        grants_for=lambda queue_arn: [event_rule_sends(queue_arn, source_arn)],
+        former_name=former_name,
     )

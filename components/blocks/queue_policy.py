@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.blocks.renames import child_options
 from components.iam.resource_policies import Statement, deny_insecure_transport, policy_document
 
 GrantsFor = Callable[[pulumi.Output[str]], Sequence[Statement]]
@@ -19,14 +20,20 @@ GrantsFor = Callable[[pulumi.Output[str]], Sequence[Statement]]
 
 
 def attach_tls_only_policy(
-    name: str, queue: aws.sqs.Queue, *, parent: pulumi.Resource, grants_for: GrantsFor | None = None
+    name: str,
+    queue: aws.sqs.Queue,
+    *,
+    parent: pulumi.Resource,
+    grants_for: GrantsFor | None = None,
+    former_name: str | None = None,
 ) -> aws.sqs.QueuePolicy:
-    """Creates queue policy `name` on `queue`, parented to `parent`: `grants_for(queue.arn)` plus TLS-only."""
+    """Creates queue policy `name` on `queue`, parented to `parent`: `grants_for(queue.arn)` plus TLS-only.
+    A policy renamed from `former_name` keeps its URN (components.blocks.renames)."""
     grants = grants_for(queue.arn) if grants_for else ()
     document = policy_document([*grants, deny_insecure_transport(queue.arn, "sqs:*")])
     return aws.sqs.QueuePolicy(
         name,
         queue_url=queue.url,
         policy=pulumi.Output.json_dumps(document),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=child_options(parent, former_name),
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.blocks.renames import child_options
 from components.blocks.task import TaskPlatform, WorkerTask
 from components.config.settings import TargetRetry
 from components.iam import grants, trust
@@ -75,10 +76,11 @@ def run_task_role(
     extra_statements: Sequence[grants.Statement] = (),
     parent: pulumi.Resource,
 ) -> RunTaskRole:
-    """Role `name` and its policy f"{name}-policy", assumable only by `service` acting for `source_arn`."""
+    """Role f"{name}-role" and its policy f"{name}-policy", assumable only by `service` acting for
+    `source_arn` (the policy was f"{name}-role-policy" before; its alias keeps the URN)."""
     account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
     role = aws.iam.Role(
-        name,
+        f"{name}-role",
         assume_role_policy=trust.service_trust_policy(service, account_id=account_id, source_arn=source_arn),
         description=f"{service}: start the {task.container_name} worker task",
         opts=pulumi.ResourceOptions(parent=parent),
@@ -87,6 +89,6 @@ def run_task_role(
         f"{name}-policy",
         role=role.id,
         policy=grants.policy_document(run_task_statements(task, cluster_arn, extra_statements)),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=child_options(parent, former_name=f"{name}-role-policy"),
     )
     return RunTaskRole(role=role, policy=policy)

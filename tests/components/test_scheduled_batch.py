@@ -84,7 +84,7 @@ def test_schedule_starts_the_report_task_on_time_in_its_zone(monitor: RecordingM
         "retryPolicy": {"maximumRetryAttempts": 1, "maximumEventAgeInSeconds": 900},
         "deadLetterConfig": {"arn": queue.outputs["arn"]},
     }
-    assert monitor.by_name("batch-scheduler-role-policy").urn in schedule.dependencies
+    assert monitor.by_name("batch-scheduler-policy").urn in schedule.dependencies
     assert queue.inputs["sqsManagedSseEnabled"] is True
     assert outputs == {
         "bucket_name": monitor.by_name("batch-data-bucket").outputs["bucket"],
@@ -112,8 +112,8 @@ def test_scheduler_role_is_trusted_for_this_group_only(monitor: RecordingMonitor
     assert family == f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/ecs-event-patterns-dev-batch-report"
     assert group_arn.startswith(f"arn:aws:scheduler:us-east-1:{ACCOUNT}:schedule-group/batch-schedules-")
     assert json.loads(role.inputs["assumeRolePolicy"]) == service_trust("scheduler.amazonaws.com", group_arn)
-    assert monitor.by_name("batch-scheduler-role-policy").inputs["role"] == role.outputs["name"]
-    assert policy_statements(monitor, "batch-scheduler-role-policy") == [
+    assert monitor.by_name("batch-scheduler-policy").inputs["role"] == role.outputs["name"]
+    assert policy_statements(monitor, "batch-scheduler-policy") == [
         *run_task_statements(monitor, "batch-report", CLUSTER),
         # Scheduler delivers dead letters with the schedule's role, not through a queue policy.
         {
@@ -170,7 +170,7 @@ def test_report_task_may_list_input_and_markers_read_input_and_write_output_only
 
 def test_alarms_go_to_the_topic(monitor: RecordingMonitor):
     deploy()
-    failures = monitor.by_name("batch-schedule-failures").inputs
+    failures = monitor.by_name("batch-failed-invocations").inputs
     waiting = monitor.by_name("batch-dead-letters-waiting").inputs
     group_name = monitor.by_name("batch-schedules").outputs["name"]
 
@@ -199,9 +199,9 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "batch-dead-letters",
         "batch-dead-letters-policy",
         "batch-scheduler-role",
-        "batch-scheduler-role-policy",
+        "batch-scheduler-policy",
         "batch-schedule",
-        "batch-schedule-failures",
+        "batch-failed-invocations",
         "batch-dead-letters-waiting",
     }
 

@@ -290,10 +290,13 @@ def test_dead_letter_queue_is_encrypted_and_only_the_rule_may_send(deployed):
     monitor = deployed
     rule_arn = output_of(monitor, "aws:cloudwatch/eventRule:EventRule", "arn")
     queue = one(monitor, "aws:sqs/queue:Queue")
-    assert queue.name == "alerts-dlq"
+    assert queue.name == "alerts-dead-letters"
+    # Renamed from alerts-dlq: the alias keeps the deployed queue and its messages.
+    assert [alias.rsplit("::", 1)[1] for alias in queue.aliases] == ["alerts-dlq"]
     assert queue.inputs["sqsManagedSseEnabled"] is True
     assert queue.inputs["messageRetentionSeconds"] == 1209600
-    policy = monitor.by_name("alerts-dlq-policy")
+    policy = monitor.by_name("alerts-dead-letters-policy")
+    assert [alias.rsplit("::", 1)[1] for alias in policy.aliases] == ["alerts-dlq-policy"]
     assert policy.inputs["queueUrl"] == queue.outputs["url"]
     assert json.loads(policy.inputs["policy"])["Statement"] == [
         {
@@ -319,12 +322,12 @@ def test_own_rule_and_dead_letter_queue_alarm_to_the_topic(deployed):
     monitor = deployed
     topic_arn = output_of(monitor, "aws:sns/topic:Topic", "arn")
     rule_name = output_of(monitor, "aws:cloudwatch/eventRule:EventRule", "name")
-    rule_alarm = monitor.by_name("alerts-rule-failures")
+    rule_alarm = monitor.by_name("alerts-failed-invocations")
     metrics = {q["id"]: q.get("metric") for q in rule_alarm.inputs["metricQueries"]}
     assert metrics["failed"]["metricName"] == "FailedInvocations"
     assert metrics["failed"]["dimensions"] == {"RuleName": rule_name}
     assert rule_alarm.inputs["alarmActions"] == [topic_arn]
-    dlq_alarm = monitor.by_name("alerts-dlq-messages")
+    dlq_alarm = monitor.by_name("alerts-dead-letters-waiting")
     assert dlq_alarm.inputs["dimensions"] == {
         "QueueName": one(monitor, "aws:sqs/queue:Queue").outputs["name"]
     }

@@ -128,7 +128,7 @@ def test_target_starts_the_ingest_task_with_the_object_as_environment(monitor: R
     assert inputs["retryPolicy"] == {"maximumRetryAttempts": 5, "maximumEventAgeInSeconds": 7200}
     assert inputs["deadLetterConfig"] == {"arn": monitor.by_name("upload-dead-letters").outputs["arn"]}
     # The role must carry its policy before EventBridge first uses it.
-    assert monitor.by_name("upload-events-role-policy").urn in target.dependencies
+    assert monitor.by_name("upload-events-policy").urn in target.dependencies
 
     transformer = inputs["inputTransformer"]
     event = upload_event(bucket, "incoming/my+report%C3%A9.csv")
@@ -163,8 +163,8 @@ def test_events_role_is_trusted_by_this_rule_only_and_may_start_only_this_task(m
     definition = monitor.by_name("upload-ingest-definition").outputs
 
     assert json.loads(role.inputs["assumeRolePolicy"]) == service_trust("events.amazonaws.com", rule_arn)
-    assert monitor.by_name("upload-events-role-policy").inputs["role"] == role.outputs["name"]
-    assert policy_statements(monitor, "upload-events-role-policy") == run_task_statements(
+    assert monitor.by_name("upload-events-policy").inputs["role"] == role.outputs["name"]
+    assert policy_statements(monitor, "upload-events-policy") == run_task_statements(
         monitor, "upload-ingest", CLUSTER
     )
     assert definition["arnWithoutRevision"] == (
@@ -263,7 +263,7 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         "upload-dead-letters",
         "upload-dead-letters-policy",
         "upload-events-role",
-        "upload-events-role-policy",
+        "upload-events-policy",
         "upload-run-ingest",
         "upload-failed-invocations",
         "upload-dead-letters-waiting",

@@ -111,7 +111,7 @@ class ScheduledBatch(pulumi.ComponentResource):
         group = aws.scheduler.ScheduleGroup(f"{name}-schedules", opts=child)
         dead_letters = dead_letter_queue(f"{name}-dead-letters", parent=self)
         scheduler_role = run_task_role(
-            f"{name}-scheduler-role",
+            f"{name}-scheduler",
             service=trust.SCHEDULER,
             source_arn=group.arn,
             task=task,
@@ -139,10 +139,11 @@ class ScheduledBatch(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler_role.policy]),
         )
         alarms.schedule_failures_alarm(
-            f"{name}-schedule-failures",
+            f"{name}-failed-invocations",
             schedule_group=group.name,
             topic_arn=args.alarm_topic_arn,
             parent=self,
+            former_name=f"{name}-schedule-failures",
         )
         alarms.dead_letter_queue_alarm(
             f"{name}-dead-letters-waiting",

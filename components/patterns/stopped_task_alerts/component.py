@@ -133,7 +133,9 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        dead_letters = event_target_dead_letter_queue(f"{name}-dlq", source_arn=self.rule.arn, parent=self)
+        dead_letters = event_target_dead_letter_queue(
+            f"{name}-dead-letters", source_arn=self.rule.arn, parent=self, former_name=f"{name}-dlq"
+        )
         console_url = pulumi.Output.all(region, pulumi.Output.from_input(args.cluster_arn)).apply(
             lambda values: cluster_tasks_console_url(values[0], values[1])
         )
@@ -154,10 +156,18 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[topic_policy, key_policy]),
         )
         failed_invocations_alarm(
-            f"{name}-rule-failures", rule_name=self.rule.name, topic_arn=self.topic.arn, parent=self
+            f"{name}-failed-invocations",
+            rule_name=self.rule.name,
+            topic_arn=self.topic.arn,
+            parent=self,
+            former_name=f"{name}-rule-failures",
         )
         dead_letter_queue_alarm(
-            f"{name}-dlq-messages", queue_name=dead_letters.name, topic_arn=self.topic.arn, parent=self
+            f"{name}-dead-letters-waiting",
+            queue_name=dead_letters.name,
+            topic_arn=self.topic.arn,
+            parent=self,
+            former_name=f"{name}-dlq-messages",
         )
 
         self.topic_arn = self.topic.arn

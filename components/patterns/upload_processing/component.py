@@ -126,7 +126,7 @@ class UploadProcessing(pulumi.ComponentResource):
             f"{name}-dead-letters", source_arn=rule.arn, parent=self
         )
         events_role = run_task_role(
-            f"{name}-events-role",
+            f"{name}-events",
             service=trust.EVENTBRIDGE,
             source_arn=rule.arn,
             task=task,
