@@ -1,4 +1,8 @@
-"""A worker's container image: its own ECR repository and an image built from `services/` and pushed there."""
+"""A worker's container image: its own ECR repository and an image built from `services/` and pushed there.
+
+Each build is tagged by a digest of what goes into it (`components.blocks.build_context`): the repository's
+tags are immutable, so a changed tree must get a new tag, and an unchanged tree keeps its tag.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from components.blocks.build_context import image_tag
 from components.config.settings import CpuArchitecture
 
 WORKERS = ("ingest", "report", "worker")
@@ -47,6 +52,10 @@ class WorkerImageArgs:
     """The image is built for the platform the task runs on."""
     force_delete: bool = False
     """Let `pulumi destroy` delete a repository that still holds images (dev stacks)."""
+    context: str = BUILD_CONTEXT
+    """Build context directory, relative to where Pulumi runs the program. Default: `./services`."""
+    dockerfile: str | None = None
+    """Dockerfile path, relative to the same place. Default: `<context>/Dockerfile`."""
 
 
 class WorkerImage(pulumi.ComponentResource):
@@ -60,6 +69,13 @@ class WorkerImage(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkerImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if args.worker not in WORKERS:
             raise ValueError(f"WorkerImage {name}: worker {args.worker!r} is not one of {', '.join(WORKERS)}")
+        dockerfile = args.dockerfile or f"{args.context}/Dockerfile"
+        platform = docker_platform(args.cpu_architecture)
+        try:
+            # Read from the files now, before any child exists; awsx alone would tag every build alike.
+            tag = image_tag(args.context, dockerfile, target=args.worker, platform=platform)
+        except ValueError as error:
+            raise ValueError(f"WorkerImage {name}: {error}") from error
         super().__init__("ecs-event-patterns:index:WorkerImage", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         repository = awsx.ecr.Repository(
@@ -86,10 +102,11 @@ class WorkerImage(pulumi.ComponentResource):
         image = awsx.ecr.Image(
             f"{name}-image",
             repository_url=repository.url,
-            context=BUILD_CONTEXT,
-            dockerfile=f"{BUILD_CONTEXT}/Dockerfile",
+            context=args.context,
+            dockerfile=dockerfile,
             target=args.worker,
-            platform=docker_platform(args.cpu_architecture),
+            platform=platform,
+            image_tag=tag,
             opts=child,
         )
         self.image_uri = image.image_uri
