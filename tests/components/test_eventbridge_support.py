@@ -51,10 +51,26 @@ def test_values_inside_quotes_are_text_and_outside_are_json():
     }
 
 
-def test_quotes_in_values_are_escaped_inside_strings():
+def test_values_are_inserted_unescaped():
+    """ "EventBridge doesn't escape values extracted by Input Path": a quote in a value ends the string."""
     event = {"detail": {"reason": 'failed to resolve "img:1"'}}
     out = apply_input_transformer({"reason": "$.detail.reason"}, '"Reason: <reason>"', event)
-    assert json.loads(out) == 'Reason: failed to resolve "img:1"'
+    assert out == '"Reason: failed to resolve "img:1""'
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        apply_input_transformer({"reason": "$.detail.reason"}, '{"reason": "<reason>"}', event)
+    # Outside quotes a string gets quotes (documented for JSON templates), still unescaped.
+    assert apply_input_transformer({"reason": "$.detail.reason"}, "Reason: <reason>", event) == (
+        'Reason: "failed to resolve "img:1""'
+    )
+
+
+def test_a_text_template_gives_text():
+    out = apply_input_transformer(
+        PATHS, "<instance> is in state <state>", EC2_EVENT, quote_bare_strings=False
+    )
+    assert out == "i-0123456789 is in state RUNNING"
 
 
 def test_missing_paths_leave_no_text():

@@ -13,7 +13,7 @@ from components.patterns.stopped_task_alerts.component import (
     StoppedTaskAlertsArgs,
     subscription_name,
 )
-from tests.support.eventbridge import apply_input_transformer, matches, text_lines
+from tests.support.eventbridge import apply_input_transformer, matches
 from tools import pulumi_mocks
 
 ACCOUNT = pulumi_mocks.DEFAULT_ACCOUNT_ID
@@ -271,9 +271,10 @@ def test_target_publishes_a_readable_message_with_retries_and_a_dead_letter_queu
         monitor.by_name("alerts-key-policy").urn,
     } <= set(target.dependencies)
     transformer = target.inputs["inputTransformer"]
-    lines = text_lines(
-        apply_input_transformer(transformer["inputPaths"], transformer["inputTemplate"], sample_in_cluster())
+    text = apply_input_transformer(
+        transformer["inputPaths"], transformer["inputTemplate"], sample_in_cluster(), quote_bare_strings=False
     )
+    lines = text.split("\n")
     assert lines[2:5] == [
         "Stop code: EssentialContainerExited",
         "Reason: Essential container in task exited",

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from components.patterns.stopped_task_alerts.stopped_task_events import (
     stopped_task_event_pattern,
     stopped_task_input_paths,
     stopped_task_input_template,
+    stopped_task_message_lines,
 )
-from tests.support.eventbridge import apply_input_transformer, matches, text_lines
+from tests.support.eventbridge import apply_input_transformer, matches
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"
 OTHER_CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/other"
@@ -163,50 +165,148 @@ def test_a_stop_without_stop_code_alerts_even_when_stop_codes_are_filtered():
     assert alerts(stopped_event(stopCode=None, group="service:queue-workers"), settings)
 
 
-def test_message_tells_a_person_what_stopped_and_where():
-    console = cluster_tasks_console_url("us-west-2", SAMPLE["detail"]["clusterArn"])
-    transformed = apply_input_transformer(
-        stopped_task_input_paths(), stopped_task_input_template(console), SAMPLE
+CONSOLE = cluster_tasks_console_url("us-west-2", SAMPLE["detail"]["clusterArn"])
+
+
+def alert_text(event: dict[str, Any], *, quote_bare_strings: bool = True) -> str:
+    """The message EventBridge publishes for `event` (values inserted unescaped, as AWS documents)."""
+    template = stopped_task_input_template(CONSOLE)
+    return apply_input_transformer(
+        stopped_task_input_paths(), template, event, quote_bare_strings=quote_bare_strings
     )
+
+
+def test_message_tells_a_person_what_stopped_and_where():
     task_arn = SAMPLE["detail"]["taskArn"]
-    assert text_lines(transformed) == [
+    # EventBridge quotes a string inserted outside quotes in JSON; in text it may not (both readable).
+    assert alert_text(SAMPLE).split("\n") == [
         "An ECS task stopped and needs a look.",
         "",
-        "Stop code: EssentialContainerExited",
-        "Reason: Essential container in task exited",
-        "Cluster: arn:aws:ecs:us-west-2:111122223333:cluster/example-cluster",
-        "Group: family:example-task",
-        "Task definition: arn:aws:ecs:us-west-2:111122223333:task-definition/example-task:3",
-        "Started by: events-rule/example-rule",
-        "Stopped at: 2024-03-05T14:20:11.000Z",
-        f"Task: {task_arn}",
-        "Container 1: app exit code 1 ",
+        'Stop code: "EssentialContainerExited"',
+        'Reason: "Essential container in task exited"',
+        'Cluster: "arn:aws:ecs:us-west-2:111122223333:cluster/example-cluster"',
+        'Group: "family:example-task"',
+        'Task definition: "arn:aws:ecs:us-west-2:111122223333:task-definition/example-task:3"',
+        'Started by: "events-rule/example-rule"',
+        'Stopped at: "2024-03-05T14:20:11.000Z"',
+        f'Task: "{task_arn}"',
+        'Container 1: "app" exit code 1 ',
         "Container 2:  exit code  ",
         "Container 3:  exit code  ",
         "",
         "Console (stopped tasks of this cluster): "
         "https://us-west-2.console.aws.amazon.com/ecs/v2/clusters/example-cluster/tasks?region=us-west-2",
     ]
-
-
-def test_message_of_a_task_that_never_started_keeps_every_line():
-    event = copy.deepcopy(SAMPLE)
-    event["detail"].update(
-        stopCode="TaskFailedToStart",
-        stoppedReason='CannotPullContainerError: failed to resolve ref "example:1.0"',
-    )
-    event["detail"]["containers"][0].pop("exitCode")
-    event["detail"]["containers"][0]["reason"] = "CannotPullContainerError"
-    del event["detail"]["startedBy"]
-    lines = text_lines(
-        apply_input_transformer(stopped_task_input_paths(), stopped_task_input_template("url"), event)
-    )
-    assert lines[2:4] == [
-        "Stop code: TaskFailedToStart",
-        'Reason: CannotPullContainerError: failed to resolve ref "example:1.0"',
+    assert alert_text(SAMPLE, quote_bare_strings=False).split("\n")[2:4] == [
+        "Stop code: EssentialContainerExited",
+        "Reason: Essential container in task exited",
     ]
-    assert lines[7] == "Started by: "
-    assert lines[10] == "Container 1: app exit code  CannotPullContainerError"
+
+
+def test_the_template_is_text_with_no_placeholder_inside_quotes():
+    """EventBridge does not escape inserted values, so nothing may be inserted into a JSON string."""
+    template = stopped_task_input_template(CONSOLE)
+    assert '"' not in template
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(template)
+    assert set(re.findall(r"<([A-Za-z0-9]+)>", template)) == set(stopped_task_input_paths())
+    with pytest.raises(ValueError, match="must not contain a double quote"):
+        stopped_task_input_template('https://example.com/"x"')
+
+
+# Stop reasons of real ECS failures ("Amazon ECS stopped tasks error messages" in the ECS developer guide
+# lists these forms; the values are what a task in this project's network would report).
+IMAGE_PULL_TIMEOUT = (
+    "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref "
+    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/queue-worker:worker-6f1c2e: failed to do request: Head "
+    '"https://123456789012.dkr.ecr.eu-central-1.amazonaws.com/v2/queue-worker/manifests/worker-6f1c2e": '
+    "dial tcp 3.126.21.80:443: i/o timeout"
+)
+SECRETS_DENIED = (
+    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+    "failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch "
+    "secret arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-password-AbCdEf from secrets manager: "
+    "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/upload-ingest-execution-role/"
+    "7e1f0f3c is not authorized to perform: secretsmanager:GetSecretValue on resource: "
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-password-AbCdEf because no identity-based "
+    "policy allows the secretsmanager:GetSecretValue action\n\tstatus code: 400, request id: 5b7e"
+)
+ENI_LIMIT = (
+    "ResourceInitializationError: failed to create the task ENI: You have reached the maximum number of "
+    'network interfaces in subnet "subnet-0a1b2c3d4e5f60718" (InsufficientFreeAddressesInSubnet)'
+)
+REAL_STOPS: dict[str, dict[str, Any]] = {
+    "image pull in a private subnet": {
+        "stopCode": "TaskFailedToStart",
+        "stoppedReason": IMAGE_PULL_TIMEOUT,
+        "containers": [
+            {"name": "worker", "reason": "CannotPullContainerError: " + IMAGE_PULL_TIMEOUT[26:80]}
+        ],
+    },
+    "secrets": {"stopCode": "TaskFailedToStart", "stoppedReason": SECRETS_DENIED, "containers": []},
+    "ENI limit": {"stopCode": "TaskFailedToStart", "stoppedReason": ENI_LIMIT, "containers": []},
+    "Spot interruption": {
+        "stopCode": "SpotInterruption",
+        "stoppedReason": "Your Spot Task was interrupted.",
+        "containers": [{"name": "worker", "exitCode": 143}],
+    },
+    "out of memory": {
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Essential container in task exited",
+        "containers": [
+            {
+                "name": "ingest",
+                "exitCode": 137,
+                "reason": "OutOfMemoryError: Container killed due to memory usage",
+            }
+        ],
+    },
+    "quotes, backslashes and a line break": {
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": 'exec: "python": not found in C:\\app\\bin\nsee "docs"',
+        "containers": [{"name": 'say "hi"', "exitCode": 1, "reason": 'bad \\"escape'}],
+    },
+    "non-ASCII": {
+        "stopCode": "EssentialContainerExited",
+        "stoppedReason": "Speicherüberschreitung ✗ — 内存不足",
+        "containers": [{"name": "wörker", "exitCode": 2}],
+    },
+    "missing fields": {"stopCode": None, "stoppedReason": None, "containers": None, "group": None},
+}
+
+
+@pytest.mark.parametrize("quote_bare_strings", [True, False], ids=["quoted", "bare"])
+@pytest.mark.parametrize("case", list(REAL_STOPS), ids=list(REAL_STOPS))
+def test_any_stop_reason_reaches_the_reader_whole(case: str, quote_bare_strings: bool):
+    detail = REAL_STOPS[case]
+    event = stopped_event(**detail)
+    assert alerts(event)  # each of these is worth a look
+    text = alert_text(event, quote_bare_strings=quote_bare_strings)
+    q = '"' if quote_bare_strings else ""
+
+    # Every line of the message is there, in order, however many lines the values add.
+    lines = text.split("\n")
+    labels = [line.split("<", 1)[0] for line in stopped_task_message_lines(CONSOLE)]
+    found = iter(lines)
+    assert all(any(line.startswith(label) for line in found) for label in labels), text
+    assert len(lines) == len(labels) + sum(
+        str(value).count("\n")
+        for value in [detail["stoppedReason"], *(c.get("reason") for c in detail["containers"] or [])]
+        if value
+    )
+    assert lines[-1] == f"Console (stopped tasks of this cluster): {CONSOLE}"
+    # ... and each value, character for character.
+    reason = detail["stoppedReason"]
+    expected_reason = f"Reason: {q}{reason}{q}" if reason else "Reason: "
+    assert f"\n{expected_reason}\n" in text
+    for index, container in enumerate(detail["containers"] or []):
+        code = container.get("exitCode", "")
+        expected = f"Container {index + 1}: {q}{container['name']}{q} exit code {code} "
+        if "reason" in container:
+            expected += f"{q}{container['reason']}{q}"
+        assert f"\n{expected}\n" in text
+    if detail["stopCode"]:
+        assert f"\nStop code: {q}{detail['stopCode']}{q}\n" in text
 
 
 def test_rule_and_target_stay_within_eventbridge_limits():

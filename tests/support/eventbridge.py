@@ -6,20 +6,27 @@ code, and a filter matches when any of them matches); moto only descends into ob
 reshaped here: an array of objects becomes one object whose fields hold the list of the elements' values.
 
 `apply_input_transformer(input_paths, template, event)`: what EventBridge sends to a target, following the
-EventBridge user guide ("Amazon EventBridge input transformation", including "Common issues"):
+EventBridge user guide ("Amazon EventBridge input transformation", including "Common issues") and the
+InputTransformer API reference:
 - paths: `$`, `.name` (letters, digits, `-`, `_`, `/`), array indices `[0]`, wildcards `[*]` / `.*`
   (the matches, as a JSON array);
-- a placeholder inside a JSON string of the template inserts the value as text: a string escaped for JSON,
-  a number or boolean as written, an object or array as JSON with its quotes removed;
-- outside quotes it inserts the value as JSON (a string gets its quotes);
+- values are inserted as they are: "EventBridge doesn't escape values extracted by Input Path, when
+  populating the Input Template for a target" (so a `"`, `\\` or line break in a value can break a JSON
+  string it is placed in; the result shows it);
+- a placeholder inside a JSON string of the template inserts the value as text: a string's characters, a
+  number or boolean as written, an object or array as JSON with its quotes removed;
+- outside quotes it inserts the value as JSON: a number, boolean, object or array as JSON; a string in
+  quotes (the documented "Simple JSON" example), its characters still unescaped. For a template that is not
+  JSON (plain text, as in the API reference's `<instance> is in state <status>`) the documentation does not
+  say whether the quotes are added: `quote_bare_strings=False` models the other reading, so a test can hold
+  for both;
 - a path the event does not have "isn't created and won't appear in the output": empty text, in both
   places (so a template that needs valid JSON must keep optional values inside quotes);
 - `<aws.events.event.json>` is the whole event as JSON; the other reserved `<aws.events.*>` variables
   (rule ARN and name, ingestion time) raise `ValueError`; other `<...>` text is left as it is;
 - a template that is a JSON object or array is sent minified; when the result is not valid JSON this raises
-  `ValueError` (AWS would hand the target something it cannot parse).
-Not verified against AWS here: escaping of quotes inside string values (older guides say values are not
-escaped) and whether a missing path outside quotes yields nothing or `null`.
+  `ValueError` (AWS would hand the target something it cannot parse). Any other template gives text.
+Not verified against AWS here: whether a missing path outside quotes yields nothing or `null`.
 """
 
 from __future__ import annotations
@@ -99,17 +106,27 @@ def _as_text(value: Any) -> str:
     if value is _MISSING:
         return ""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)[1:-1]
+        return value  # not escaped
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace('"', "")
     return json.dumps(value)
 
 
-def _as_json(value: Any) -> str:
-    return "" if value is _MISSING else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _as_json(value: Any, *, quote_strings: bool) -> str:
+    if value is _MISSING:
+        return ""
+    if isinstance(value, str):
+        return f'"{value}"' if quote_strings else value  # quoted or not, never escaped
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def apply_input_transformer(input_paths: Mapping[str, str], template: str, event: Mapping[str, Any]) -> str:
+def apply_input_transformer(
+    input_paths: Mapping[str, str],
+    template: str,
+    event: Mapping[str, Any],
+    *,
+    quote_bare_strings: bool = True,
+) -> str:
     """The input EventBridge sends to the target for `event` (see the module docstring for the rules)."""
     values = {name: resolve_path(event, path) for name, path in input_paths.items()}
     values.setdefault("aws.events.event.json", event)
@@ -126,7 +143,7 @@ def apply_input_transformer(input_paths: Mapping[str, str], template: str, event
             raise ValueError(f"<{placeholder.group(1)}> is a reserved variable this model does not provide")
         if placeholder and placeholder.group(1) in values:
             value = values[placeholder.group(1)]
-            output.append(_as_text(value) if in_string else _as_json(value))
+            output.append(_as_text(value) if in_string else _as_json(value, quote_strings=quote_bare_strings))
             position = placeholder.end()
             continue
         if in_string and char == "\\":

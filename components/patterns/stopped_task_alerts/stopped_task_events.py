@@ -38,17 +38,24 @@ only some containers lack an exit code.
 
 The message
 -----------
-An input transformer turns the event into plain text, one JSON string per line (EventBridge's documented
-form for multi-line text). Every placeholder sits inside a quoted string, so a field missing from an event
-(a task that never started has no exit codes and no `startedAt`) becomes empty text instead of breaking
-the message. EventBridge cannot split strings, so the console link is built at deploy time from the cluster
-ARN (the cluster's task list, where the task ARN in the message identifies the task); the task ARN itself is
-in the message.
+An input transformer turns the event into plain text, one item per line, and it is plain text, not JSON:
+EventBridge does not escape the values it inserts ("EventBridge doesn't escape values extracted by Input Path,
+when populating the Input Template for a target", user guide, "Amazon EventBridge input transformation",
+Common issues). A placeholder inside a JSON string (the form EventBridge documents for multi-line text, one
+quoted string per line) breaks that string as soon as the value holds a double quote, a backslash or a line
+break, and ECS stop reasons often do (`failed to resolve ref "..."`, a quoted `Head "https://..."` URL). A
+template that is not JSON is sent to the target as the text it produces (the InputTransformer API reference
+shows `<instance> is in state <status>`); SNS delivers a message body as it is. So no placeholder sits between
+quotes, the fixed text has none, and whatever a value holds only adds text (a line break in a value starts a
+new line, nothing more). A field the event lacks (a task that never started has no exit codes) inserts
+nothing. EventBridge inserts a string outside quotes as JSON (with its quotes) in a JSON template; whether it
+adds them in a text template is not documented, and the message reads the same either way. EventBridge cannot
+split strings, so the console link is built at deploy time from the cluster ARN (the cluster's task list,
+where the task ARN in the message identifies the task); the task ARN itself is in the message.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -159,7 +166,7 @@ def stopped_task_input_paths() -> dict[str, str]:
 
 
 def stopped_task_message_lines(console_url: str) -> list[str]:
-    """The message, line by line, with `<variable>` placeholders (before JSON quoting)."""
+    """The message, line by line, with `<variable>` placeholders."""
     lines = [
         "An ECS task stopped and needs a look.",
         "",
@@ -182,5 +189,9 @@ def stopped_task_message_lines(console_url: str) -> list[str]:
 
 
 def stopped_task_input_template(console_url: str) -> str:
-    """InputTemplate: each line a JSON string on its own line (EventBridge's multi-line text form)."""
-    return "\n".join(json.dumps(line, ensure_ascii=False) for line in stopped_task_message_lines(console_url))
+    """InputTemplate: the message as plain text; no placeholder inside quotes (module docstring)."""
+    lines = stopped_task_message_lines(console_url)
+    if any('"' in line for line in lines):
+        # A quote would open a JSON string that an inserted value could break; the URL comes from config.
+        raise ValueError(f"alert text must not contain a double quote: {console_url!r}")
+    return "\n".join(lines)
