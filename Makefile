@@ -38,9 +38,12 @@ gate: $(STAMP)
 	$(if $(STACK),,$(error STACK is required, e.g. make gate STACK=dev))
 	$(BIN)/python -m tools.policy_gate --stack $(STACK)
 
-# Benchmarks (not part of `make test`): each prints its figure beside its budget.
+# Benchmarks (not part of `make test`): queue, ingest, gate, scaling and cost, each figure beside its
+# baseline, appended as one dated entry to benchmarks/RESULTS.md (`python -m benchmarks --help`).
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.ingest_memory
+	@test -x /usr/bin/time || { echo "make bench: /usr/bin/time (GNU time) measures peak memory and is missing;" \
+		"install it: sudo apt-get install time" >&2; exit 1; }
+	$(BIN)/python -m benchmarks
 
 # Monthly cost of one stack's resource graph at a stated load: `make cost STACK=prod`.
 .PHONY: cost

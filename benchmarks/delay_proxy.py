@@ -45,6 +45,9 @@ async def _upstream_to_client(
         await client.drain()
 
 
+_RUNNING: set[asyncio.Task[None]] = set()
+
+
 async def _serve_connection(
     client_reader: asyncio.StreamReader,
     client_writer: asyncio.StreamWriter,
@@ -57,6 +60,9 @@ async def _serve_connection(
         client_writer.close()
         return
     call = _Call()
+    task = asyncio.current_task()
+    if task is not None:
+        _RUNNING.add(task)  # the event loop keeps only weak references to tasks
     try:
         await asyncio.gather(
             _client_to_upstream(client_reader, upstream_writer, call, delay),
@@ -67,6 +73,8 @@ async def _serve_connection(
     finally:
         upstream_writer.close()
         client_writer.close()
+        if task is not None:
+            _RUNNING.discard(task)
 
 
 async def _main(upstream_port: int, delay: float) -> None:

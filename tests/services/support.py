@@ -221,19 +221,28 @@ class GeneratedObject:
     rows: int
 
 
+LONG_ROW = (b"id,payload,amount\n", b"42," + b"x" * 1000 + b",3.14\n")
+"""Long rows: the work is the bytes, not per-row overhead."""
+
+
 def upload_generated_csv(
-    s3: Any, bucket: str, key: str, parts: int, part_bytes: int = 8 << 20
+    s3: Any,
+    bucket: str,
+    key: str,
+    parts: int,
+    part_bytes: int = 8 << 20,
+    shape: tuple[bytes, bytes] = LONG_ROW,
 ) -> GeneratedObject:
     """A CSV of `parts` x `part_bytes` streamed into S3 by multipart upload, one part in memory at a time.
 
-    Long rows: the work is the bytes, not per-row overhead.
+    `shape` is the header line and the row repeated after it.
     """
-    row = b"42," + b"x" * 1000 + b",3.14\n"
+    header_line, row = shape
     upload = s3.create_multipart_upload(Bucket=bucket, Key=key)
     digest = hashlib.sha256()
     uploaded, total_rows, size = [], 0, 0
     for number in range(1, parts + 1):
-        header = b"id,payload,amount\n" if number == 1 else b""
+        header = header_line if number == 1 else b""
         rows = (part_bytes - len(header)) // len(row)
         body = header + row * rows
         digest.update(body)

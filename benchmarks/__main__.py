@@ -1,0 +1,55 @@
+"""`python -m benchmarks [--quick] [--no-record] [NAME ...]`: run the benchmarks, append one RESULTS.md entry.
+
+NAME is any of queue, ingest, gate, scaling, cost (default: all, in that order). `--quick` runs fewer
+and smaller repetitions (for development; its figures are not comparable); `--no-record` prints only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from benchmarks import gate_latency, ingest_throughput, queue_throughput
+from benchmarks.cost.__main__ import cost_section
+from benchmarks.harness import Section, append_entry
+from benchmarks.scaling.report import comparison
+
+BENCHMARKS: dict[str, Callable[[bool], list[Section]]] = {
+    "queue": lambda quick: [queue_throughput.measure(quick)],
+    "ingest": lambda quick: [ingest_throughput.measure(quick)],
+    "gate": lambda quick: [gate_latency.measure(quick)],
+    "scaling": lambda quick: [comparison("prod")[0]],
+    "cost": lambda quick: [cost_section("prod"), cost_section("dev")],
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-record", action="store_true")
+    arguments = parser.parse_args(argv)
+    unknown = sorted(set(arguments.names) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    sections: list[Section] = []
+    started = time.monotonic()
+    for name in arguments.names or list(BENCHMARKS):
+        began = time.monotonic()
+        print(f"== {name}", file=sys.stderr, flush=True)
+        for section in BENCHMARKS[name](arguments.quick):
+            sections.append(section)
+            print(section.markdown(), flush=True)
+        print(f"== {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
+    sections.append(Section("Run", notes=[f"`make bench` took {time.monotonic() - started:.0f} s."]))
+    if not arguments.no_record and not arguments.quick:
+        append_entry(sections, when=datetime.now(UTC))
+        print("appended to benchmarks/RESULTS.md", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
