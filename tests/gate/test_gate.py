@@ -93,7 +93,7 @@ def test_compliant_program_passes(stack):
     code, result = gate_json("gate_compliant", stack)
     assert (code, result["violations"], result["exitCode"]) == (0, [], 0)
     assert result["notApplicable"] == []  # under the mock every value is known: nothing waits for update
-    assert result["resourceCount"] == 24
+    assert result["resourceCount"] == 25
     assert result["packs"][0]["path"] == "policies/ecs_guardrails"
 
 
@@ -115,7 +115,7 @@ def test_text_output_groups_by_pack_and_policy():
     assert lines[3] == "          urn:pulumi:prod::gate-fixture::aws:iam/role:Role::task-role"
     assert lines[4] == "          ECS task roles allow no `*` or `service:*` actions."
     assert lines[5].startswith("          task role task-role: inline policy 'work' statement 0 allows s3:*;")
-    assert lines[-1] == "1 mandatory and 0 advisory violation(s), 24 resources checked"
+    assert lines[-1] == "1 mandatory and 0 advisory violation(s), 25 resources checked"
 
 
 @pytest.mark.parametrize(

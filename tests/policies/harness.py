@@ -63,9 +63,8 @@ class Outcome:
         return [where for _, where in self.violations]
 
 
-def run_stack(
-    policy: StackValidationPolicy, resources: list[Resource], config: Mapping[str, Any] | None = None
-) -> Outcome:
+def run_stack_resources(resources: list[Resource]) -> list[PolicyResource]:
+    """The resources as a stack policy receives them: props behind the SDK's proxy, dependencies linked."""
     built: dict[str, PolicyResource] = {}
     for item in resources:
         built[item.name] = PolicyResource(
@@ -83,11 +82,16 @@ def run_stack(
         built[item.name].property_dependencies = {
             key: [built[name] for name in names if name in built] for key, names in item.depends.items()
         }
+    return list(built.values())
+
+
+def run_stack(
+    policy: StackValidationPolicy, resources: list[Resource], config: Mapping[str, Any] | None = None
+) -> Outcome:
     outcome = Outcome([])
     try:
         policy.validate(
-            StackValidationArgs(list(built.values()), dict(config or {})),
-            outcome.report,
+            StackValidationArgs(run_stack_resources(resources), dict(config or {})), outcome.report
         )
     except _NotApplicableError as error:
         outcome.not_applicable = error.reason

@@ -15,6 +15,40 @@ TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/results"
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:job/db-AbCdEf"
 SOURCE_ACCOUNT = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/tasks-stopped"
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1c2d3e-1234-4abc-8def-0123456789ab"
+ALERT_DLQ_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:alerts-dead-letters"
+
+
+def topic_policy(principal: object = None, condition: dict[str, object] | None = None) -> str:
+    """The topic policy the alert chain needs: EventBridge may publish, for this rule only."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": principal or {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": TOPIC_ARN,
+            "Condition": condition or {"ArnEquals": {"aws:SourceArn": RULE_ARN}},
+        }
+    )
+
+
+def key_policy(*actions: str) -> str:
+    """A key policy: the account administers the key, EventBridge may use it for the topic."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": list(actions or ("kms:Decrypt", "kms:GenerateDataKey*")),
+            "Resource": "*",
+        },
+    )
 
 
 def containers() -> list[dict[str, object]]:
@@ -127,11 +161,22 @@ def compliant_stack() -> list[Resource]:
         ),
         Resource("aws:ecs/cluster:Cluster", "jobs", {"name": "jobs", "arn": CLUSTER_ARN}),
         Resource(
+            "aws:cloudwatch/eventTarget:EventTarget",
+            "uploads-run-job",
+            {
+                "rule": "uploads",
+                "arn": CLUSTER_ARN,
+                "roleArn": role_arn("events-role"),
+                "ecsTarget": {"taskDefinitionArn": TASK_DEFINITION_ARN},
+            },
+            depends={"roleArn": ["events-role"]},
+        ),
+        Resource(
             "aws:cloudwatch/eventRule:EventRule",
             "tasks-stopped",
             {
                 "name": "tasks-stopped",
-                "arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/tasks-stopped",
+                "arn": RULE_ARN,
                 "state": "ENABLED",
                 "eventPattern": json.dumps(
                     {
@@ -146,13 +191,25 @@ def compliant_stack() -> list[Resource]:
         Resource(
             "aws:cloudwatch/eventTarget:EventTarget",
             "tasks-stopped-to-alerts",
-            {"rule": "tasks-stopped", "arn": TOPIC_ARN},
+            {"rule": "tasks-stopped", "arn": TOPIC_ARN, "deadLetterConfig": {"arn": ALERT_DLQ_ARN}},
             depends={"rule": ["tasks-stopped"], "arn": ["alerts"]},
+        ),
+        Resource(
+            "aws:kms/key:Key",
+            "alerts-key",
+            {"arn": KEY_ARN, "keyId": KEY_ARN.rsplit("/", 1)[1], "policy": key_policy()},
         ),
         Resource(
             "aws:sns/topic:Topic",
             "alerts",
-            {"name": "alerts", "arn": TOPIC_ARN, "kmsMasterKeyId": "alias/alerts"},
+            {"name": "alerts", "arn": TOPIC_ARN, "kmsMasterKeyId": KEY_ARN},
+            depends={"kmsMasterKeyId": ["alerts-key"]},
+        ),
+        Resource(
+            "aws:sns/topicPolicy:TopicPolicy",
+            "alerts-policy",
+            {"arn": TOPIC_ARN, "policy": topic_policy()},
+            depends={"arn": ["alerts"]},
         ),
         Resource(
             "aws:sns/topicSubscription:TopicSubscription",

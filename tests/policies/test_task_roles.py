@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from policies.ecs_guardrails.rules import task_definitions, task_roles, trigger_roles
+from policies.ecs_guardrails.rules import roles, task_definitions, task_roles, trigger_roles
+from policies.ecs_guardrails.rules.stack_graph import Findings
 from tests.policies.harness import (
     UNKNOWN,
     Resource,
@@ -13,10 +14,11 @@ from tests.policies.harness import (
     policy_named,
     role_arn,
     run_stack,
+    run_stack_resources,
     trust,
     urn,
 )
-from tests.policies.stack import SECRET_ARN, SOURCE_ACCOUNT, compliant_stack
+from tests.policies.stack import CLUSTER_ARN, SECRET_ARN, SOURCE_ACCOUNT, compliant_stack
 
 ROLE = "aws:iam/role:Role"
 TASK_ROLE_URN = urn(ROLE, "task-role")
@@ -96,14 +98,168 @@ def test_aws_managed_policy_attachment_is_reported_unless_allowed():
     assert run_stack(policy("task-role-no-managed-policies"), stack, allowed).violations == []
 
 
-def test_managed_policy_arns_on_the_role_are_reported():
+EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+
+def test_execution_role_may_carry_the_aws_execution_policy_by_default():
+    stack = compliant_stack()
+    by_name(stack, "execution-role").props["managedPolicyArns"] = [EXECUTION_POLICY]
+    stack = [item for item in stack if item.name != "execution-role-policy"]
+    for checked in ALL_STACK_POLICIES:
+        assert run_stack(checked, stack).violations == [], checked.name
+    strict = run_stack(policy("execution-role-minimal"), stack, {"allowedPolicyArns": []})
+    assert strict.messages == [
+        f"execution role execution-role has managed policy {EXECUTION_POLICY} attached; an execution role "
+        "needs only AmazonECSTaskExecutionRolePolicy or exact image, log and secret reads (or allow the policy "
+        "in execution-role-minimal.allowedPolicyArns)"
+    ]
+
+
+def test_execution_policy_is_recognised_in_other_partitions():
     stack = compliant_stack()
     by_name(stack, "execution-role").props["managedPolicyArns"] = [
-        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+        EXECUTION_POLICY.replace("arn:aws:", "arn:aws-cn:", 1)
     ]
-    outcome = run_stack(policy("task-role-no-managed-policies"), stack)
+    assert run_stack(policy("execution-role-minimal"), stack).violations == []
+
+
+def test_other_managed_policy_on_the_execution_role_is_reported():
+    stack = compliant_stack()
+    by_name(stack, "execution-role").props["managedPolicyArns"] = [
+        "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    ]
+    outcome = run_stack(policy("execution-role-minimal"), stack)
     assert outcome.urns == [EXECUTION_ROLE_URN]
-    assert "AmazonECSTaskExecutionRolePolicy" in outcome.messages[0]
+    assert "managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess attached" in outcome.messages[0]
+    assert run_stack(policy("task-role-no-managed-policies"), stack).violations == []
+
+
+def test_the_execution_policy_on_a_task_role_is_reported_as_a_task_role_policy():
+    stack = compliant_stack()
+    by_name(stack, "task-role").props["managedPolicyArns"] = [EXECUTION_POLICY]
+    outcome = run_stack(policy("task-role-no-managed-policies"), stack)
+    assert outcome.messages == [
+        f"task role task-role has AWS managed policy {EXECUTION_POLICY} attached; grant the containers exact "
+        "actions on exact ARNs instead (or allow the policy in task-role-no-managed-policies.allowedPolicyArns)"
+    ]
+
+
+def test_execution_role_is_not_judged_by_task_role_rules():
+    stack = compliant_stack()
+    by_name(stack, "execution-role-policy").props["policy"] = document(
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}
+    )
+    assert run_stack(policy("task-role-no-wildcard-resource"), stack).violations == []
+    assert run_stack(policy("execution-role-minimal"), stack).violations == []
+
+
+def test_role_in_two_uses_gets_the_rules_of_both():
+    stack = compliant_stack()
+    job = by_name(stack, "job")
+    other = Resource(
+        job.type,
+        "other-job",
+        {**job.props, "family": "other", "executionRoleArn": role_arn("task-role")},
+        depends={},
+    )
+    stack.append(other)
+    outcome = run_stack(policy("execution-role-minimal"), stack)
+    assert outcome.urns == [TASK_ROLE_URN]
+    assert outcome.messages[0].startswith(
+        "execution role task-role: inline policy 'work' statement 0 allows dynamodb:PutItem;"
+    )
+    by_name(stack, "task-role").props["inlinePolicies"][0]["policy"] = document(
+        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}
+    )
+    assert run_stack(policy("task-role-no-wildcard-resource"), stack).urns == [TASK_ROLE_URN]
+
+
+def test_role_nothing_references_is_judged_by_its_trust_and_says_so():
+    stack = compliant_stack()
+    stack.append(
+        Resource(
+            ROLE,
+            "spare",
+            {
+                "name": "spare",
+                "arn": role_arn("spare"),
+                "assumeRolePolicy": trust("ecs-tasks.amazonaws.com", SOURCE_ACCOUNT),
+                "inlinePolicies": [
+                    {
+                        "name": "all",
+                        "policy": document({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+                    }
+                ],
+            },
+        )
+    )
+    outcome = run_stack(policy("task-role-no-wildcard-actions"), stack)
+    assert outcome.messages == [
+        "task role spare (not referenced in the stack; judged by its trust policy): inline policy 'all' "
+        "statement 0 allows s3:*; list the exact actions the containers need"
+    ]
+
+
+def test_role_used_by_an_event_target_is_an_events_role_whatever_it_trusts():
+    stack = compliant_stack()
+    events_role = by_name(stack, "events-role")
+    events_role.props["assumeRolePolicy"] = trust("ecs-tasks.amazonaws.com", SOURCE_ACCOUNT)
+    events_role.props["inlinePolicies"][0]["policy"] = document(
+        {"Effect": "Allow", "Action": "ecs:RunTask", "Resource": "*"}
+    )
+    assert run_stack(policy("task-role-no-wildcard-resource"), stack).violations == []
+    outcome = run_stack(policy("trigger-role-scoped"), stack)
+    assert outcome.messages == [
+        "events role events-role: inline policy 'run-task' statement 0 allows ecs:RunTask on *; scope it to "
+        "task definition ARNs (family, optionally :revision or :*)"
+    ]
+
+
+def test_role_of_a_schedule_is_a_scheduler_role():
+    stack = compliant_stack()
+    stack.append(
+        Resource(
+            "aws:scheduler/schedule:Schedule",
+            "nightly",
+            {"target": {"arn": CLUSTER_ARN, "roleArn": UNKNOWN}},
+            depends={"target": ["events-role"]},
+        )
+    )
+    by_name(stack, "events-role").props["inlinePolicies"][0]["policy"] = document(
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+    )
+    outcome = run_stack(policy("trigger-role-scoped"), stack)
+    assert outcome.messages[0].startswith("events role events-role: inline policy 'run-task'")
+    uses = roles.roles_used_as(
+        run_stack_resources(stack), {roles.Use.SCHEDULER}, Findings(lambda message, urn: None)
+    )
+    assert [(view.name, sorted(use.value for use in view.uses)) for view in uses] == [
+        ("events-role", ["events role", "scheduler role"])
+    ]
+
+
+def test_awsx_service_roles_are_classified_by_their_inputs_and_wait_when_ambiguous():
+    stack = compliant_stack()
+    service = Resource(
+        "awsx:ecs:FargateService",
+        "web",
+        {"taskDefinitionArgs": {"taskRole": {"roleArn": role_arn("events-role")}}},
+    )
+    stack.append(service)
+    by_name(stack, "events-role").props["inlinePolicies"][0]["policy"] = document(
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::x/*"}
+    )
+    outcome = run_stack(policy("task-role-no-wildcard-actions"), stack)
+    assert outcome.urns == [urn(ROLE, "events-role")]
+    service.props = {
+        "taskDefinitionArgs": {"taskRole": {"roleArn": UNKNOWN}, "executionRole": {"roleArn": UNKNOWN}}
+    }
+    service.depends = {"taskDefinitionArgs": ["events-role", "execution-role"]}
+    outcome = run_stack(policy("task-role-no-wildcard-actions"), stack)
+    assert outcome.violations == []
+    assert "taskDefinitionArgs.taskRole.roleArn of web (is it role events-role?)" in (
+        outcome.not_applicable or ""
+    )
 
 
 def test_customer_policy_in_the_stack_is_followed_through_its_attachment():
@@ -176,7 +332,7 @@ def test_trust_policy_admitting_another_principal_is_reported():
     outcome = run_stack(policy("task-role-trust-scoped"), stack)
     assert outcome.messages == [
         "task role task-role: trust statement 0 also admits lambda.amazonaws.com; "
-        "a task role trusts only ecs-tasks.amazonaws.com"
+        "a role ECS tasks run with trusts only ecs-tasks.amazonaws.com (give the others their own role)"
     ]
 
 
@@ -283,5 +439,6 @@ def test_trigger_role_with_not_action_is_reported():
     ]
     outcome = run_stack(policy("trigger-role-scoped"), stack)
     assert outcome.messages == [
-        "role events-role: inline policy 'run-task' statement 0 allows with NotAction or NotResource"
+        "events role events-role: inline policy 'run-task' statement 0 allows with NotAction or NotResource; "
+        "list the actions and resources"
     ]

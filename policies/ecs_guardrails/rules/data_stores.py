@@ -10,11 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import (
-    PolicyResource,
-    ReportViolation,
-    StackValidationArgs,
-)
+from pulumi_policy import PolicyResource, StackValidationArgs
 
 from . import documents
 from .declarations import one_setting, resource_policy, stack_policy
@@ -75,22 +71,20 @@ def _tls_problem(bucket: PolicyResource, resources: list[PolicyResource]) -> str
     return documents.tls_only_problem(policies, "s3:*", "bucket policy")
 
 
-def buckets_hardened(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
+def _bucket_problems(bucket: PolicyResource, resources: list[PolicyResource]) -> list[str]:
+    return [
+        problem
+        for check in (_public_access_problem, _encryption_problem, _tls_problem)
+        if (problem := check(bucket, resources))
+    ]
+
+
+def buckets_hardened(args: StackValidationArgs, findings: Findings) -> None:
     resources = list(args.resources)
     for bucket in of_type(resources, *BUCKETS):
-        try:
-            problems = [
-                problem
-                for check in (_public_access_problem, _encryption_problem, _tls_problem)
-                if (problem := check(bucket, resources))
-            ]
-        except NotKnownYetError as unknown:
-            findings.skip(str(unknown))
-            continue
+        problems = findings.unless_unknown(_bucket_problems, bucket, resources)
         if problems:
             findings.violation(f"bucket {bucket.name}: {'; '.join(problems)}", bucket.urn)
-    findings.finish(args)
 
 
 def _table_protected(props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:

@@ -56,6 +56,18 @@ class Statement:
                 keys.update(str(key).lower() for key in block)
         return keys
 
+    def condition_values(self, key: str) -> list[str]:
+        """The values any operator of the condition gives `key` (case-insensitive), e.g. every
+        `aws:SourceArn` an `ArnLike` or `StringEquals` admits."""
+        values: list[str] = []
+        for operator in self.condition:
+            block = read(self.condition, operator)
+            if isinstance(block, Mapping):
+                for name in block:
+                    if str(name).lower() == key.lower():
+                        values.extend(strings(read(block, name)))
+        return values
+
     def principal_services(self) -> set[str]:
         return set(strings(read(self.principal, "Service"))) if isinstance(self.principal, Mapping) else set()
 
@@ -111,6 +123,11 @@ def statements(document: Mapping[str, Any]) -> list[Statement]:
             )
         )
     return result
+
+
+def like(pattern: str, value: str) -> bool:
+    """IAM's `ArnLike` / `StringLike` and resource matching: `*` any characters, `?` one (case-sensitive)."""
+    return fnmatch.fnmatchcase(value, pattern)
 
 
 def is_service_wide(action: str) -> bool:

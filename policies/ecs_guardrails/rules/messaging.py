@@ -14,16 +14,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import (
-    PolicyResource,
-    ReportViolation,
-    StackValidationArgs,
-)
+from pulumi_policy import PolicyResource, StackValidationArgs
 
 from . import documents
 from .declarations import one_setting, resource_policy, stack_policy
 from .stack_graph import Findings, depends_through, identities, of_type, refers_to
-from .values import UNKNOWN, NotKnownYetError, read, setting
+from .values import UNKNOWN, read, setting
 
 QUEUE = "aws:sqs/queue:Queue"
 REDRIVE_POLICY = "aws:sqs/redrivePolicy:RedrivePolicy"
@@ -104,8 +100,7 @@ def _is_dead_letter_queue(queue: PolicyResource, pointers: list[tuple[PolicyReso
     )
 
 
-def worker_queues_have_dead_letter_queues(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
+def worker_queues_have_dead_letter_queues(args: StackValidationArgs, findings: Findings) -> None:
     resources = list(args.resources)
     redriven = _redriven_queues(resources)
     pointers = _dead_letter_pointers(resources)
@@ -117,11 +112,9 @@ def worker_queues_have_dead_letter_queues(args: StackValidationArgs, report: Rep
             "expires; give it a dead-letter queue with maxReceiveCount",
             queue.urn,
         )
-    findings.finish(args)
 
 
-def queues_tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
+def queues_tls_only(args: StackValidationArgs, findings: Findings) -> None:
     resources = list(args.resources)
     queue_policies = of_type(resources, QUEUE_POLICY)
     for queue in of_type(resources, QUEUE):
@@ -130,14 +123,9 @@ def queues_tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
             for policy in queue_policies
             if refers_to(policy, "queueUrl", queue)
         ]
-        try:
-            problem = documents.tls_only_problem(policies, "sqs:*", "queue policy")
-        except NotKnownYetError as unknown:
-            findings.skip(str(unknown))
-            continue
+        problem = findings.unless_unknown(documents.tls_only_problem, policies, "sqs:*", "queue policy")
         if problem:
             findings.violation(f"queue {queue.name}: {problem}", queue.urn)
-    findings.finish(args)
 
 
 POLICIES = [

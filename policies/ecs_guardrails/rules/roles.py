@@ -1,4 +1,11 @@
-"""IAM roles with everything that grants them permissions, gathered from the whole stack.
+"""IAM roles with what they are used for and everything that grants them permissions, from the whole stack.
+
+A role's **use** comes from what references it, not from its trust policy (execution roles trust
+`ecs-tasks.amazonaws.com` exactly as task roles do): a task definition's `taskRoleArn` (task role) and
+`executionRoleArn` (execution role), an EventBridge target's `roleArn` (events role), a Scheduler schedule's
+`target.roleArn` (scheduler role), and the same inputs of awsx's ECS components. A role in several uses gets
+the rules of each. A role nothing in the stack references is judged by its trust policy: by the rules of
+task roles when it trusts `ecs-tasks.amazonaws.com`, of events or scheduler roles when it trusts those.
 
 A role's permissions come from its own `inlinePolicies` and `managedPolicyArns`, and from separate
 `aws:iam/rolePolicy:RolePolicy`, `aws:iam/rolePolicyAttachment:RolePolicyAttachment` and
@@ -10,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from pulumi_policy import PolicyResource
 
 from . import documents
-from .stack_graph import Findings, identities, of_type, referenced, refers_to
+from .stack_graph import Findings, depends_through, identities, of_type, referenced, refers_to
 from .values import UNKNOWN, is_sequence, read, strings
 
 ROLE = "aws:iam/role:Role"
@@ -24,9 +32,40 @@ ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 MANAGED_POLICY = "aws:iam/policy:Policy"
 
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+AWSX_SERVICES = ("awsx:ecs:FargateService", "awsx:ecs:EC2Service")
+AWSX_TASK_DEFINITIONS = ("awsx:ecs:FargateTaskDefinition", "awsx:ecs:EC2TaskDefinition")
+
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 EVENTS = "events.amazonaws.com"
 SCHEDULER = "scheduler.amazonaws.com"
+
+
+class Use(Enum):
+    """What a role is for; the value names it in messages."""
+
+    TASK = "task role"
+    EXECUTION = "execution role"
+    EVENTS = "events role"
+    SCHEDULER = "scheduler role"
+
+
+_REFERENCES: tuple[tuple[tuple[str, ...], tuple[str, ...], Use], ...] = (
+    ((TASK_DEFINITION,), ("taskRoleArn",), Use.TASK),
+    ((TASK_DEFINITION,), ("executionRoleArn",), Use.EXECUTION),
+    ((EVENT_TARGET,), ("roleArn",), Use.EVENTS),
+    ((SCHEDULE,), ("target", "roleArn"), Use.SCHEDULER),
+    (AWSX_SERVICES, ("taskDefinitionArgs", "taskRole", "roleArn"), Use.TASK),
+    (AWSX_SERVICES, ("taskDefinitionArgs", "executionRole", "roleArn"), Use.EXECUTION),
+    (AWSX_TASK_DEFINITIONS, ("taskRole", "roleArn"), Use.TASK),
+    (AWSX_TASK_DEFINITIONS, ("executionRole", "roleArn"), Use.EXECUTION),
+)
+"""(resource types, path of the property holding a role ARN, the use it gives the role)."""
+
+_TRUST_USES = {ECS_TASKS: Use.TASK, EVENTS: Use.EVENTS, SCHEDULER: Use.SCHEDULER}
+"""How a role no resource references is judged: by the service its trust policy admits."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +83,9 @@ class GrantingDocument:
 class RoleView:
     resource: PolicyResource
     trust: Mapping[str, Any]
+    uses: set[Use] = field(default_factory=set)
+    used_by: list[str] = field(default_factory=list)
+    """What references the role, for messages (`task definition job`); empty when judged by its trust."""
     granting: list[GrantingDocument] = field(default_factory=list)
     attached_arns: list[str] = field(default_factory=list)
     """Managed policy ARNs attached to the role that are not defined in this stack (AWS or elsewhere)."""
@@ -55,6 +97,13 @@ class RoleView:
     @property
     def urn(self) -> str:
         return self.resource.urn
+
+    def label(self, use: Use) -> str:
+        """`execution role exec` or `task role app (trusted by ecs-tasks.amazonaws.com, used by nothing in
+        the stack)`: what a message calls the role."""
+        if self.used_by:
+            return f"{use.value} {self.name}"
+        return f"{use.value} {self.name} (not referenced in the stack; judged by its trust policy)"
 
     def allow_statements(self) -> Iterator[tuple[GrantingDocument, documents.Statement]]:
         """Every Allow statement that grants this role permissions, with the document it is in."""
@@ -71,20 +120,52 @@ class RoleView:
         }
 
 
-def roles_trusting(
-    resources: Sequence[PolicyResource], services: set[str], findings: Findings
-) -> list[RoleView]:
-    """Roles whose trust policy lets one of `services` assume them, with their permissions gathered."""
+def roles_used_as(resources: Sequence[PolicyResource], uses: set[Use], findings: Findings) -> list[RoleView]:
+    """Roles in one of `uses`, with their permissions gathered; a role whose use is not known yet (preview)
+    is skipped and remembered in `findings`."""
     views = []
     for role in of_type(resources, ROLE):
         trust = _document(role, "assumeRolePolicy", f"trust policy of role {role.name}", findings)
         if trust is None:
             continue
         view = RoleView(role, trust)
-        if view.trusted_services() & services:
+        if not _classify(view, resources, findings):
+            continue
+        if view.uses & uses:
             _gather(view, resources, findings)
             views.append(view)
     return views
+
+
+def _classify(view: RoleView, resources: Sequence[PolicyResource], findings: Findings) -> bool:
+    """Fill `view.uses` from the references to the role; False when one of them is not known yet."""
+    for types, path, use in _REFERENCES:
+        for source in of_type(resources, *types):
+            found = _names_role(source, path, view.resource)
+            if found is UNKNOWN:
+                findings.skip(f"{'.'.join(path)} of {source.name} (is it role {view.name}?)")
+                return False
+            if found:
+                view.uses.add(use)
+                view.used_by.append(f"{source.resource_type.rsplit(':', 1)[-1]} {source.name}")
+    if not view.uses:
+        view.uses = {_TRUST_USES[service] for service in view.trusted_services() if service in _TRUST_USES}
+    return True
+
+
+def _names_role(source: PolicyResource, path: tuple[str, ...], role: PolicyResource) -> bool | object:
+    """Whether `source` names `role` at `path`: by value, or (the value unknown during preview) because the
+    property depends on the role. UNKNOWN when the property is unknown and holds other role ARNs too, so
+    the dependency cannot say which one it is."""
+    value = read(source.props, *path)
+    if value is UNKNOWN:
+        if not any(dependency.urn == role.urn for dependency in depends_through(source, path[0])):
+            return False
+        shares_property = [
+            p for types, p, _ in _REFERENCES if source.resource_type in types and p[0] == path[0]
+        ]
+        return True if len(shares_property) == 1 else UNKNOWN
+    return any(item in identities(role) for item in strings(value))
 
 
 def _document(resource: PolicyResource, key: str, what: str, findings: Findings) -> Mapping[str, Any] | None:

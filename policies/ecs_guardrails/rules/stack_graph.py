@@ -7,12 +7,15 @@ every input built from another resource's output.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from .values import UNKNOWN, read, strings
+from .values import NotKnownYetError, read, strings
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 _IDENTITY_KEYS = ("arn", "name", "id", "bucket", "url")
 
@@ -49,10 +52,6 @@ def referenced(
     return [candidate for candidate in candidates if refers_to(source, key, candidate)]
 
 
-def is_unknown(resource: PolicyResource, key: str) -> bool:
-    return read(resource.props, key) is UNKNOWN
-
-
 class Findings:
     """Reports violations and remembers what could not be checked because a value is still unknown."""
 
@@ -67,6 +66,14 @@ class Findings:
 
     def skip(self, what: str) -> None:
         self.unknown.append(what)
+
+    def unless_unknown(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """`check(...)`, or None when a value it needs is not known yet (remembered as skipped)."""
+        try:
+            return check(*args, **kwargs)
+        except NotKnownYetError as unknown:
+            self.skip(str(unknown))
+            return None
 
     def finish(self, args: StackValidationArgs | Any) -> None:
         """Not applicable (checked again at update) when only unknown values stood in the way."""

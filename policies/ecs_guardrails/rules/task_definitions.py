@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from .declarations import one_setting, stack_policy, validating_policy
+from .declarations import declare, one_setting, stack_policy
 from .stack_graph import Findings, depends_through, of_type
 from .values import UNKNOWN, is_sequence, read, setting
 
@@ -66,7 +66,7 @@ def container_policy(
             if problem:
                 report(f"container {container_name}: {problem}", None)
 
-    return validating_policy(name, description, validate, config_schema)
+    return declare(ResourceValidationPolicy, name, description, validate, config_schema)
 
 
 def _privileged(container: Mapping[str, Any], _name: str, _config: Mapping[str, Any]) -> str | None:
@@ -102,8 +102,7 @@ def _writable_root(container: Mapping[str, Any], name: str, config: Mapping[str,
     return "root file system is writable; set readonlyRootFilesystem and mount a volume where it writes"
 
 
-def roles_distinct(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
+def roles_distinct(args: StackValidationArgs, findings: Findings) -> None:
     for task_definition in of_type(args.resources, TASK_DEFINITION):
         task_role = read(task_definition.props, "taskRoleArn")
         execution_role = read(task_definition.props, "executionRoleArn")
@@ -122,7 +121,6 @@ def roles_distinct(args: StackValidationArgs, report: ReportViolation) -> None:
                 "the containers would get the agent's image, log and secret permissions",
                 task_definition.urn,
             )
-    findings.finish(args)
 
 
 POLICIES = [

@@ -1,8 +1,14 @@
-"""Least privilege for ECS task roles: the roles `ecs-tasks.amazonaws.com` may assume.
+"""Least privilege for the roles ECS tasks run with: task roles (what the containers may do) and execution
+roles (what the ECS agent may do to start them), each judged by the rules of its use (see `roles`).
 
-A role is a task role when its trust policy admits `ecs-tasks.amazonaws.com`; that covers execution roles
-too. Its permissions are gathered across the stack (see `roles`), so these are stack policies. References:
-cdk-nag IAM4/IAM5, Checkov CKV_AWS_249, AWS's guidance on the confused deputy problem for ECS.
+Permissions are gathered across the stack, so these are stack policies. References: cdk-nag IAM4/IAM5,
+Checkov CKV_AWS_249, AWS's guidance on the confused deputy problem for ECS.
+
+An execution role may carry AWS's `AmazonECSTaskExecutionRolePolicy` by default: AWS documents it as the
+execution role's policy ("Amazon ECS task execution IAM role", ECS developer guide), it holds exactly the
+image-pull and log-write actions below, and the agent's credentials are not accessible to the containers.
+cdk-nag's IAM4 reports every AWS managed policy whatever the role is for; a stack that wants that strictness
+sets `execution-role-minimal.allowedPolicyArns` to `[]`.
 """
 
 from __future__ import annotations
@@ -10,16 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pulumi_policy import (
-    PolicyResource,
-    ReportViolation,
-    StackValidation,
-    StackValidationArgs,
-)
+from pulumi_policy import PolicyResource, StackValidationArgs
 
 from . import documents
-from .declarations import one_setting, stack_policy
-from .roles import ECS_TASKS, RoleView, roles_trusting
+from .declarations import StackCheck, one_setting, settings, stack_policy
+from .roles import ECS_TASKS, RoleView, Use, roles_used_as
 from .stack_graph import Findings, of_type, refers_to
 from .task_definitions import TASK_DEFINITION, container_definitions
 from .values import UNKNOWN, is_sequence, read, setting, strings
@@ -50,37 +51,43 @@ EXECUTION_ROLE_ACTIONS = (
 )
 """What the ECS agent needs with an execution role: pull the image, write logs, read the task's secrets."""
 
+EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+"""AWS's managed policy for execution roles: the image-pull and log-write actions above on `*`."""
+
 _SECRET_READS = ("secretsmanager:GetSecretValue", "ssm:GetParameters")
 
 
 def _task_roles(args: StackValidationArgs, findings: Findings) -> list[RoleView]:
-    return roles_trusting(args.resources, {ECS_TASKS}, findings)
+    return roles_used_as(args.resources, {Use.TASK}, findings)
+
+
+def _is_listed(arn: str, listed: list[str]) -> bool:
+    """Whether a managed policy ARN is in `listed`, in any partition (`arn:aws-cn:iam::aws:policy/...`)."""
+    return any(arn.split(":", 2)[-1] == item.split(":", 2)[-1] for item in listed if item.count(":") >= 2)
 
 
 StatementCheck = Callable[[documents.Statement, Mapping[str, Any]], str | None]
 """(an Allow statement of a task role, policy settings) -> what is wrong with it, or None."""
 
 
-def _statement_rule(check: StatementCheck) -> StackValidation:
-    """A stack validation running `check` on every Allow statement that grants a task role permissions."""
+def _statement_rule(check: StatementCheck) -> StackCheck:
+    """A stack check running `check` on every Allow statement that grants a task role permissions."""
 
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        findings = Findings(report)
+    def validate(args: StackValidationArgs, findings: Findings) -> None:
         for role in _task_roles(args, findings):
             for granting, statement in role.allow_statements():
                 problem = check(statement, args.get_config())
                 if problem:
                     findings.violation(
-                        f"task role {role.name}: {granting.source} {statement.label} {problem}", role.urn
+                        f"{role.label(Use.TASK)}: {granting.source} {statement.label} {problem}", role.urn
                     )
-        findings.finish(args)
 
     return validate
 
 
 def _service_wide_actions(statement: documents.Statement, _config: Mapping[str, Any]) -> str | None:
     wide = [action for action in statement.actions if documents.is_service_wide(action)]
-    return f"allows {', '.join(wide)}; list the exact actions the task needs" if wide else None
+    return f"allows {', '.join(wide)}; list the exact actions the containers need" if wide else None
 
 
 def _inverted(statement: documents.Statement, _config: Mapping[str, Any]) -> str | None:
@@ -89,7 +96,11 @@ def _inverted(statement: documents.Statement, _config: Mapping[str, Any]) -> str
         for key, items in (("NotAction", statement.not_actions), ("NotResource", statement.not_resources))
         if items
     ]
-    return f"allows with {' and '.join(keys)}, which grants everything not listed" if keys else None
+    if not keys:
+        return None
+    return (
+        f"allows with {' and '.join(keys)}, which grants everything not listed; list what it allows instead"
+    )
 
 
 def _wildcard_resource(statement: documents.Statement, config: Mapping[str, Any]) -> str | None:
@@ -102,69 +113,78 @@ def _wildcard_resource(statement: documents.Statement, config: Mapping[str, Any]
     if not scoped:
         return None
     actions = ", ".join(scoped)
-    return f'allows {actions} on Resource "*"; these actions support resource ARNs, so name the exact ones'
+    return (
+        f'allows {actions} on Resource "*"; these actions support resource ARNs, so name the exact ones '
+        "(or, for an action that truly takes no resource, add it to "
+        "task-role-no-wildcard-resource.allowedActions)"
+    )
 
 
-def no_managed_policies(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
-    allowed = set(setting(args.get_config(), "allowedPolicyArns", []))
+def no_managed_policies(args: StackValidationArgs, findings: Findings) -> None:
+    allowed = list(setting(args.get_config(), "allowedPolicyArns", []))
     for role in _task_roles(args, findings):
         for arn in role.attached_arns:
-            if arn in allowed:
+            if _is_listed(arn, allowed):
                 continue
             kind = (
                 "AWS managed policy"
                 if documents.is_aws_managed_policy(arn)
-                else ("managed policy defined outside this stack (its document cannot be checked)")
+                else "managed policy defined outside this stack (its document cannot be checked)"
             )
             findings.violation(
-                f"task role {role.name} has {kind} {arn} attached; grant exact actions on exact ARNs instead",
+                f"{role.label(Use.TASK)} has {kind} {arn} attached; grant the containers exact actions on "
+                "exact ARNs instead (or allow the policy in task-role-no-managed-policies.allowedPolicyArns)",
                 role.urn,
             )
-    findings.finish(args)
 
 
-def trust_policy_scoped(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
-    for role in _task_roles(args, findings):
+def trust_policy_scoped(args: StackValidationArgs, findings: Findings) -> None:
+    for role in roles_used_as(args.resources, {Use.TASK, Use.EXECUTION}, findings):
+        use = Use.TASK if Use.TASK in role.uses else Use.EXECUTION
         for statement in documents.statements(role.trust):
             if not statement.allows:
                 continue
             others = sorted(statement.principal_services() - {ECS_TASKS}) + statement.principal_others()
             if others:
                 findings.violation(
-                    f"task role {role.name}: trust {statement.label} also admits {', '.join(others)}; "
-                    f"a task role trusts only {ECS_TASKS}",
+                    f"{role.label(use)}: trust {statement.label} also admits {', '.join(others)}; "
+                    f"a role ECS tasks run with trusts only {ECS_TASKS} (give the others their own role)",
                     role.urn,
                 )
             if not statement.condition_keys() & {"aws:sourceaccount", "aws:sourcearn"}:
                 findings.violation(
-                    f"task role {role.name}: trust {statement.label} has no aws:SourceAccount or "
-                    "aws:SourceArn condition (confused deputy protection)",
+                    f"{role.label(use)}: trust {statement.label} has no aws:SourceAccount or "
+                    "aws:SourceArn condition (confused deputy protection); add "
+                    '"Condition": {"StringEquals": {"aws:SourceAccount": "<account id>"}}',
                     role.urn,
                 )
-    findings.finish(args)
 
 
-def execution_role_minimal(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
-    allowed = {
-        action.lower()
-        for action in setting(args.get_config(), "allowedActions", list(EXECUTION_ROLE_ACTIONS))
-    }
+def execution_role_minimal(args: StackValidationArgs, findings: Findings) -> None:
+    config = args.get_config()
+    allowed = {action.lower() for action in setting(config, "allowedActions", list(EXECUTION_ROLE_ACTIONS))}
+    allowed_policies = list(setting(config, "allowedPolicyArns", [EXECUTION_ROLE_POLICY]))
     task_definitions = of_type(args.resources, TASK_DEFINITION)
-    for role in _task_roles(args, findings):
+    for role in roles_used_as(args.resources, {Use.EXECUTION}, findings):
+        label = role.label(Use.EXECUTION)
+        for arn in role.attached_arns:
+            if not _is_listed(arn, allowed_policies):
+                findings.violation(
+                    f"{label} has managed policy {arn} attached; an execution role needs only "
+                    f"{EXECUTION_ROLE_POLICY.rsplit('/', 1)[-1]} or exact image, log and secret reads "
+                    "(or allow the policy in execution-role-minimal.allowedPolicyArns)",
+                    role.urn,
+                )
         users = [td for td in task_definitions if refers_to(td, "executionRoleArn", role.resource)]
-        if not users:
-            continue
         secrets = _secret_references(users, findings)
         for granting, statement in role.allow_statements():
-            where = f"execution role {role.name}: {granting.source} {statement.label}"
+            where = f"{label}: {granting.source} {statement.label}"
             extra = [action for action in statement.actions if action.lower() not in allowed]
             if extra:
                 findings.violation(
                     f"{where} allows {', '.join(extra)}; an execution role only pulls images, writes logs "
-                    "and reads the task's own secrets (what the containers use belongs on the task role)",
+                    "and reads the task's own secrets: move what the containers use to the task role "
+                    "(or allow the action in execution-role-minimal.allowedActions)",
                     role.urn,
                 )
             if secrets is not None and any(statement.grants(action) for action in _SECRET_READS):
@@ -176,10 +196,9 @@ def execution_role_minimal(args: StackValidationArgs, report: ReportViolation) -
                 if foreign:
                     findings.violation(
                         f"{where} reads {', '.join(foreign)}, which no container of its task definitions "
-                        "uses as a secret",
+                        "uses as a secret; grant only the secrets the containers' `secrets` name",
                         role.urn,
                     )
-    findings.finish(args)
 
 
 def _names_secret(arn: str, reference: str) -> bool:
@@ -237,14 +256,24 @@ POLICIES = [
     ),
     stack_policy(
         "task-role-trust-scoped",
-        "ECS task role trust policies admit only ecs-tasks.amazonaws.com, with an "
+        "ECS task and execution role trust policies admit only ecs-tasks.amazonaws.com, with an "
         "aws:SourceAccount or aws:SourceArn condition.",
         trust_policy_scoped,
     ),
     stack_policy(
         "execution-role-minimal",
-        "ECS execution roles may only pull images, write logs and read their task's own secrets.",
+        "ECS execution roles may only pull images, write logs and read their task's own secrets "
+        "(AmazonECSTaskExecutionRolePolicy allowed by default).",
         execution_role_minimal,
-        one_setting("allowedActions", "Actions an execution role may have.", list(EXECUTION_ROLE_ACTIONS)),
+        settings(
+            one_setting(
+                "allowedActions", "Actions an execution role may have.", list(EXECUTION_ROLE_ACTIONS)
+            ),
+            one_setting(
+                "allowedPolicyArns",
+                "Managed policy ARNs an execution role may have (any partition).",
+                [EXECUTION_ROLE_POLICY],
+            ),
+        ),
     ),
 ]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import ReportViolation, StackValidationArgs
+from pulumi_policy import StackValidationArgs
 
 from .declarations import stack_policy
-from .roles import EVENTS, SCHEDULER, roles_trusting
+from .roles import Use, roles_used_as
 from .stack_graph import Findings
 
 _TASK_DEFINITION_ARN = re.compile(
@@ -25,20 +25,21 @@ _SCOPES = (
 )
 
 
-def scoped_run_task(args: StackValidationArgs, report: ReportViolation) -> None:
-    findings = Findings(report)
-    for role in roles_trusting(args.resources, {EVENTS, SCHEDULER}, findings):
+def scoped_run_task(args: StackValidationArgs, findings: Findings) -> None:
+    for role in roles_used_as(args.resources, {Use.EVENTS, Use.SCHEDULER}, findings):
+        use = Use.EVENTS if Use.EVENTS in role.uses else Use.SCHEDULER
         for granting, statement in role.allow_statements():
-            where = f"role {role.name}: {granting.source} {statement.label}"
+            where = f"{role.label(use)}: {granting.source} {statement.label}"
             if statement.not_actions or statement.not_resources:
-                findings.violation(f"{where} allows with NotAction or NotResource", role.urn)
+                findings.violation(
+                    f"{where} allows with NotAction or NotResource; list the actions and resources", role.urn
+                )
             for action, pattern, expected in _SCOPES:
                 loose = [arn for arn in statement.resources if not pattern.match(arn)]
                 if statement.grants(action) and loose:
                     findings.violation(
                         f"{where} allows {action} on {', '.join(loose)}; scope it to {expected}", role.urn
                     )
-    findings.finish(args)
 
 
 POLICIES = [
