@@ -50,6 +50,10 @@ class RecordedResource:
     wire_outputs: Mapping[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     """URNs this resource answers for, as the engine resolves them: its own `aliases` and its parents'."""
+    source_file: str = ""
+    """Where the program created the resource (the SDK sends it with the registration), for reports that
+    point at a line: a `file://` URI, and `source_line`."""
+    source_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,135 +150,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return None
 
     def _outputs_for(self, typ: str, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        acct, region = self.account_id, self.region
-        if typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
-            bucket = physical_name(name, inputs, "bucket")
-            return bucket, {
-                "bucket": bucket,
-                "arn": f"arn:{self.partition}:s3:::{bucket}",
-                "bucketDomainName": f"{bucket}.s3.{self.dns_suffix}",
-                "bucketRegionalDomainName": f"{bucket}.s3.{region}.{self.dns_suffix}",
-                "region": region,
-            }
-        if typ == "aws:sqs/queue:Queue":
-            queue = physical_name(name, inputs, "name")
-            url = f"https://sqs.{region}.{self.dns_suffix}/{acct}/{queue}"
-            return url, {"name": queue, "arn": self.arn("sqs", queue), "url": url}
-        if typ == "aws:dynamodb/table:Table":
-            table = physical_name(name, inputs, "name")
-            arn = self.arn("dynamodb", f"table/{table}")
-            return table, {"name": table, "arn": arn, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
-        if typ == "aws:sns/topic:Topic":
-            topic = physical_name(name, inputs, "name")
-            arn = self.arn("sns", topic)
-            return arn, {"name": topic, "arn": arn}
-        if typ == "aws:sns/topicSubscription:TopicSubscription":
-            arn = (
-                f"{inputs.get('topic', self.arn('sns', 'topic'))}:{_suffix(name)}-0000-4000-8000-000000000000"
-            )
-            return arn, {"arn": arn}
-        if typ == "aws:iam/role:Role":
-            role = physical_name(name, inputs, "name")
-            path = inputs.get("path") or "/"
-            return role, {
-                "name": role,
-                "arn": f"arn:{self.partition}:iam::{acct}:role{path}{role}",
-                "uniqueId": "AROA" + _suffix(name).upper() * 2,
-            }
-        if typ == "aws:iam/policy:Policy":
-            policy = physical_name(name, inputs, "name")
-            arn = f"arn:{self.partition}:iam::{acct}:policy/{policy}"
-            return arn, {"name": policy, "arn": arn, "policyId": "ANPA" + _suffix(name).upper() * 2}
-        if typ == "aws:ecs/cluster:Cluster":
-            cluster = physical_name(name, inputs, "name")
-            arn = self.arn("ecs", f"cluster/{cluster}")
-            return arn, {"name": cluster, "arn": arn}
-        if typ == "aws:ecs/taskDefinition:TaskDefinition":
-            family = physical_name(name, inputs, "family")
-            arn = self.arn("ecs", f"task-definition/{family}:1")
-            return family, {
-                "family": family,
-                "arn": arn,
-                "arnWithoutRevision": self.arn("ecs", f"task-definition/{family}"),
-                "revision": 1,
-            }
-        if typ == "aws:ecs/service:Service":
-            service = physical_name(name, inputs, "name")
-            cluster = str(inputs.get("cluster", "cluster")).rsplit("/", 1)[-1]
-            arn = self.arn("ecs", f"service/{cluster}/{service}")
-            return arn, {"name": service, "arn": arn}
-        if typ == "aws:cloudwatch/eventRule:EventRule":
-            rule = physical_name(name, inputs, "name")
-            bus = inputs.get("eventBusName") or "default"
-            path = f"rule/{rule}" if bus == "default" else f"rule/{bus}/{rule}"
-            return rule, {"name": rule, "arn": self.arn("events", path)}
-        if typ == "aws:cloudwatch/logGroup:LogGroup":
-            group = physical_name(name, inputs, "name")
-            return group, {"name": group, "arn": self.arn("logs", f"log-group:{group}")}
-        if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            alarm = physical_name(name, inputs, "name")
-            return alarm, {"name": alarm, "arn": self.arn("cloudwatch", f"alarm:{alarm}")}
-        if typ == "aws:kms/key:Key":
-            key_id = f"{_suffix(name)}-1234-4abc-8def-{_suffix(name + 'k')}01234"[:36]
-            return key_id, {"keyId": key_id, "arn": self.arn("kms", f"key/{key_id}")}
-        if typ == "aws:kms/alias:Alias":
-            alias = physical_name(name, inputs, "name")
-            return alias, {"arn": self.arn("kms", alias), "targetKeyArn": inputs.get("targetKeyId", "")}
-        if typ == "aws:scheduler/schedule:Schedule":
-            schedule = physical_name(name, inputs, "name")
-            group = inputs.get("groupName") or "default"
-            return f"{group}/{schedule}", {
-                "name": schedule,
-                "groupName": group,
-                "arn": self.arn("scheduler", f"schedule/{group}/{schedule}"),
-            }
-        if typ == "aws:scheduler/scheduleGroup:ScheduleGroup":
-            group = physical_name(name, inputs, "name")
-            return group, {"name": group, "arn": self.arn("scheduler", f"schedule-group/{group}")}
-        if typ == "aws:ec2/securityGroup:SecurityGroup":
-            group_id = "sg-0" + _suffix(name) * 2
-            return group_id, {"arn": self.arn("ec2", f"security-group/{group_id}"), "ownerId": acct}
-        if typ == "aws:ec2/vpc:Vpc":
-            vpc_id = "vpc-0" + _suffix(name) * 2
-            return vpc_id, {"arn": self.arn("ec2", f"vpc/{vpc_id}"), "defaultSecurityGroupId": "sg-0default0"}
-        if typ == "aws:ec2/subnet:Subnet":
-            subnet_id = "subnet-0" + _suffix(name) * 2
-            return subnet_id, {"arn": self.arn("ec2", f"subnet/{subnet_id}")}
-        if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
-            endpoint_id = "vpce-0" + _suffix(name) * 2
-            endpoint = {"arn": self.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
-            if inputs.get("vpcEndpointType") == "Gateway":
-                endpoint["prefixListId"] = "pl-0" + _suffix(name)
-            return endpoint_id, endpoint
-        if typ == "aws:ecr/repository:Repository":
-            repo = physical_name(name, inputs, "name")
-            return repo, {
-                "name": repo,
-                "arn": self.arn("ecr", f"repository/{repo}"),
-                "repositoryUrl": f"{acct}.dkr.ecr.{region}.{self.dns_suffix}/{repo}",
-                "registryId": acct,
-            }
-        if typ == "awsx:ecr:Repository":
-            repo = physical_name(name, inputs, "name")
-            return repo, {"url": f"{acct}.dkr.ecr.{region}.{self.dns_suffix}/{repo}"}
-        if typ == "awsx:ecr:Image":
-            repo_url = inputs.get("repositoryUrl") or f"{acct}.dkr.ecr.{region}.{self.dns_suffix}/{name}"
-            digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
-            return name, {"imageUri": f"{repo_url}@sha256:{digest}"}
-        if typ == "aws:appautoscaling/target:Target":
-            resource = str(inputs.get("resourceId", name))
-            return resource, {
-                "arn": self.arn("application-autoscaling", f"scalable-target/0ec2{_suffix(name)}"),
-            }
-        if typ == "aws:appautoscaling/policy:Policy":
-            policy = physical_name(name, inputs, "name")
-            resource_id = inputs.get("resourceId", "")
-            arn = self.arn(
-                "autoscaling",
-                f"scalingPolicy:{_suffix(name)}-0000:resource/{resource_id}:policyName/{policy}",
-            )
-            return policy, {"name": policy, "arn": arn, "alarmArns": []}
-        # Anything else: an id and, for AWS types, an ARN in the resource's service.
+        """The id and the outputs AWS computes for a resource: from `_OUTPUTS` by type, else a generic id
+        and, for AWS types, an ARN in the resource's service."""
+        outputs = _OUTPUTS.get(typ)
+        if outputs is not None:
+            return outputs(self, name, inputs)
         physical = physical_name(name, inputs, "name")
         extra: dict[str, Any] = {}
         if typ.startswith("aws:") and "/" in typ:
@@ -340,6 +220,220 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 if value is not None:
                     result[key] = value
         return result
+
+
+Outputs = tuple[str, dict[str, Any]]
+"""A resource's id and the outputs AWS computes for it."""
+
+
+def _bucket(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    bucket = physical_name(name, inputs, "bucket")
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:{mocks.partition}:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.{mocks.dns_suffix}",
+        "bucketRegionalDomainName": f"{bucket}.s3.{mocks.region}.{mocks.dns_suffix}",
+        "region": mocks.region,
+    }
+
+
+def _queue(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    queue = physical_name(name, inputs, "name")
+    url = f"https://sqs.{mocks.region}.{mocks.dns_suffix}/{mocks.account_id}/{queue}"
+    return url, {"name": queue, "arn": mocks.arn("sqs", queue), "url": url}
+
+
+def _table(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    table = physical_name(name, inputs, "name")
+    arn = mocks.arn("dynamodb", f"table/{table}")
+    return table, {"name": table, "arn": arn, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
+
+
+def _topic(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    topic = physical_name(name, inputs, "name")
+    arn = mocks.arn("sns", topic)
+    return arn, {"name": topic, "arn": arn}
+
+
+def _subscription(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    arn = f"{inputs.get('topic', mocks.arn('sns', 'topic'))}:{_suffix(name)}-0000-4000-8000-000000000000"
+    return arn, {"arn": arn}
+
+
+def _role(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    role = physical_name(name, inputs, "name")
+    path = inputs.get("path") or "/"
+    return role, {
+        "name": role,
+        "arn": f"arn:{mocks.partition}:iam::{mocks.account_id}:role{path}{role}",
+        "uniqueId": "AROA" + _suffix(name).upper() * 2,
+    }
+
+
+def _managed_policy(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    policy = physical_name(name, inputs, "name")
+    arn = f"arn:{mocks.partition}:iam::{mocks.account_id}:policy/{policy}"
+    return arn, {"name": policy, "arn": arn, "policyId": "ANPA" + _suffix(name).upper() * 2}
+
+
+def _cluster(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    cluster = physical_name(name, inputs, "name")
+    arn = mocks.arn("ecs", f"cluster/{cluster}")
+    return arn, {"name": cluster, "arn": arn}
+
+
+def _task_definition(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    family = physical_name(name, inputs, "family")
+    return family, {
+        "family": family,
+        "arn": mocks.arn("ecs", f"task-definition/{family}:1"),
+        "arnWithoutRevision": mocks.arn("ecs", f"task-definition/{family}"),
+        "revision": 1,
+    }
+
+
+def _service(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    service = physical_name(name, inputs, "name")
+    cluster = str(inputs.get("cluster", "cluster")).rsplit("/", 1)[-1]
+    arn = mocks.arn("ecs", f"service/{cluster}/{service}")
+    return arn, {"name": service, "arn": arn}
+
+
+def _event_rule(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    rule = physical_name(name, inputs, "name")
+    bus = inputs.get("eventBusName") or "default"
+    path = f"rule/{rule}" if bus == "default" else f"rule/{bus}/{rule}"
+    return rule, {"name": rule, "arn": mocks.arn("events", path)}
+
+
+def _log_group(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    group = physical_name(name, inputs, "name")
+    return group, {"name": group, "arn": mocks.arn("logs", f"log-group:{group}")}
+
+
+def _alarm(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    alarm = physical_name(name, inputs, "name")
+    return alarm, {"name": alarm, "arn": mocks.arn("cloudwatch", f"alarm:{alarm}")}
+
+
+def _key(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    key_id = f"{_suffix(name)}-1234-4abc-8def-{_suffix(name + 'k')}01234"[:36]
+    return key_id, {"keyId": key_id, "arn": mocks.arn("kms", f"key/{key_id}")}
+
+
+def _alias(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    alias = physical_name(name, inputs, "name")
+    return alias, {"arn": mocks.arn("kms", alias), "targetKeyArn": inputs.get("targetKeyId", "")}
+
+
+def _schedule(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    schedule = physical_name(name, inputs, "name")
+    group = inputs.get("groupName") or "default"
+    return f"{group}/{schedule}", {
+        "name": schedule,
+        "groupName": group,
+        "arn": mocks.arn("scheduler", f"schedule/{group}/{schedule}"),
+    }
+
+
+def _schedule_group(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    group = physical_name(name, inputs, "name")
+    return group, {"name": group, "arn": mocks.arn("scheduler", f"schedule-group/{group}")}
+
+
+def _security_group(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    group_id = "sg-0" + _suffix(name) * 2
+    return group_id, {"arn": mocks.arn("ec2", f"security-group/{group_id}"), "ownerId": mocks.account_id}
+
+
+def _vpc(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    vpc_id = "vpc-0" + _suffix(name) * 2
+    return vpc_id, {"arn": mocks.arn("ec2", f"vpc/{vpc_id}"), "defaultSecurityGroupId": "sg-0default0"}
+
+
+def _subnet(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    subnet_id = "subnet-0" + _suffix(name) * 2
+    return subnet_id, {"arn": mocks.arn("ec2", f"subnet/{subnet_id}")}
+
+
+def _vpc_endpoint(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    endpoint_id = "vpce-0" + _suffix(name) * 2
+    endpoint = {"arn": mocks.arn("ec2", f"vpc-endpoint/{endpoint_id}")}
+    if inputs.get("vpcEndpointType") == "Gateway":
+        endpoint["prefixListId"] = "pl-0" + _suffix(name)
+    return endpoint_id, endpoint
+
+
+def _repository_url(mocks: RecordingMocks, repository: str) -> str:
+    return f"{mocks.account_id}.dkr.ecr.{mocks.region}.{mocks.dns_suffix}/{repository}"
+
+
+def _repository(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    repo = physical_name(name, inputs, "name")
+    return repo, {
+        "name": repo,
+        "arn": mocks.arn("ecr", f"repository/{repo}"),
+        "repositoryUrl": _repository_url(mocks, repo),
+        "registryId": mocks.account_id,
+    }
+
+
+def _awsx_repository(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    return physical_name(name, inputs, "name"), {
+        "url": _repository_url(mocks, physical_name(name, inputs, "name"))
+    }
+
+
+def _awsx_image(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    repo_url = inputs.get("repositoryUrl") or _repository_url(mocks, name)
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+    return name, {"imageUri": f"{repo_url}@sha256:{digest}"}
+
+
+def _scalable_target(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    resource = str(inputs.get("resourceId", name))
+    return resource, {"arn": mocks.arn("application-autoscaling", f"scalable-target/0ec2{_suffix(name)}")}
+
+
+def _scaling_policy(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    policy = physical_name(name, inputs, "name")
+    resource_id = inputs.get("resourceId", "")
+    arn = mocks.arn(
+        "autoscaling", f"scalingPolicy:{_suffix(name)}-0000:resource/{resource_id}:policyName/{policy}"
+    )
+    return policy, {"name": policy, "arn": arn, "alarmArns": []}
+
+
+_OUTPUTS: dict[str, Callable[[RecordingMocks, str, Mapping[str, Any]], Outputs]] = {
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
+    "aws:sqs/queue:Queue": _queue,
+    "aws:dynamodb/table:Table": _table,
+    "aws:sns/topic:Topic": _topic,
+    "aws:sns/topicSubscription:TopicSubscription": _subscription,
+    "aws:iam/role:Role": _role,
+    "aws:iam/policy:Policy": _managed_policy,
+    "aws:ecs/cluster:Cluster": _cluster,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:ecs/service:Service": _service,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:kms/key:Key": _key,
+    "aws:kms/alias:Alias": _alias,
+    "aws:scheduler/schedule:Schedule": _schedule,
+    "aws:scheduler/scheduleGroup:ScheduleGroup": _schedule_group,
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _subnet,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:ecr/repository:Repository": _repository,
+    "awsx:ecr:Repository": _awsx_repository,
+    "awsx:ecr:Image": _awsx_image,
+    "aws:appautoscaling/target:Target": _scalable_target,
+    "aws:appautoscaling/policy:Policy": _scaling_policy,
+}
+"""Type token -> the id and outputs AWS computes for such a resource (ARNs, URLs, generated ids)."""
 
 
 def _one_or_many(values: Any) -> Any:
@@ -531,6 +625,8 @@ class RecordingMonitor(MockMonitor):
                 wire_inputs=wire_value(json_format.MessageToDict(request.object)),
                 wire_outputs=wire_value(json_format.MessageToDict(response.object)),
                 aliases=aliases,
+                source_file=request.sourcePosition.uri,
+                source_line=request.sourcePosition.line,
             )
         )
         return response

@@ -66,6 +66,7 @@ def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
             "provider": resource.provider,
             "inputs": resource.wire_inputs,
             "outputs": resource.wire_outputs,
+            "source": {"uri": resource.source_file, "line": resource.source_line},
         }
         for resource in monitor.recorded
     ]
