@@ -32,11 +32,12 @@ pytest: $(STAMP)
 
 test: lint pytest
 
-# Offline policy gate for one stack of this project: `make gate STACK=dev` (exit 1 on a mandatory violation).
+# Offline policy gate for one stack of this project: `make gate STACK=dev` (exit 1 on a mandatory violation);
+# GATE_FLAGS adds gate options, e.g. GATE_FLAGS="--sarif gate.sarif --summary $$GITHUB_STEP_SUMMARY".
 .PHONY: gate
 gate: $(STAMP)
 	$(if $(STACK),,$(error STACK is required, e.g. make gate STACK=dev))
-	$(BIN)/python -m tools.policy_gate --stack $(STACK)
+	$(BIN)/python -m tools.policy_gate --stack $(STACK) $(GATE_FLAGS)
 
 # Benchmarks (not part of `make test`): queue, ingest, gate, scaling and cost, each figure beside its
 # baseline, appended as one dated entry to benchmarks/RESULTS.md (`python -m benchmarks --help`).

@@ -20,6 +20,7 @@ from . import pack_config, program, report
 from .analyzer import Diagnostic, NotApplicable, PackError, PackServer
 
 USAGE_ERROR = 2
+FORMATS = ("text", "json", "sarif", "markdown")
 
 
 class UsageError(Exception):
@@ -51,7 +52,20 @@ def _parser() -> argparse.ArgumentParser:
         help="config for the pack at the same position (default, for the default packs only: "
         "policies/config/<stack>.json when present)",
     )
-    parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="what to print: text grouped like `pulumi preview` (default), one JSON object, SARIF 2.1.0 for "
+        "code scanning, or a Markdown summary",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument("--sarif", metavar="FILE", help="also write the SARIF log to FILE")
+    parser.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)",
+    )
     return parser
 
 
@@ -159,14 +173,47 @@ def run(args: argparse.Namespace) -> report.GateResult:
     )
 
 
+def _render(result: report.GateResult, kind: str) -> str:
+    if kind == "json":
+        return report.as_json(result)
+    if kind == "sarif":
+        return report.as_sarif(result, Path.cwd())
+    if kind == "markdown":
+        return report.as_markdown(result)
+    return report.text(result)
+
+
+def _render_errors(stack: str, errors: list[str], kind: str) -> str | None:
+    if kind == "json":
+        return json.dumps({"error": "; ".join(errors), "errors": errors, "exitCode": USAGE_ERROR})
+    if kind == "sarif":
+        return report.error_sarif(stack, errors)
+    if kind == "markdown":
+        return report.error_markdown(stack, errors)
+    return None
+
+
+def _write_files(args: argparse.Namespace, sarif: str, summary: str) -> None:
+    if args.sarif:
+        Path(args.sarif).write_text(sarif + "\n")
+    if args.summary:
+        with Path(args.summary).open("a") as handle:
+            handle.write(summary)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    kind = "json" if args.json else args.format
     try:
         result = run(args)
     except (UsageError, pack_config.ConfigError, program.ProgramError, PackError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        if args.json:
-            print(json.dumps({"error": str(error), "exitCode": USAGE_ERROR}))
+        errors = list(getattr(error, "problems", None) or [str(error)])
+        print("error: " + "\n  ".join(errors), file=sys.stderr)
+        rendered = _render_errors(args.stack, errors, kind)
+        if rendered is not None:
+            print(rendered)
+        _write_files(args, report.error_sarif(args.stack, errors), report.error_markdown(args.stack, errors))
         return USAGE_ERROR
-    print(report.as_json(result) if args.json else report.text(result))
+    print(_render(result, kind), end="" if kind == "markdown" else "\n")
+    _write_files(args, report.as_sarif(result, Path.cwd()), report.as_markdown(result))
     return result.exit_code

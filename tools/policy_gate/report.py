@@ -1,11 +1,14 @@
-"""The gate's results, printed grouped like `pulumi preview` does, or as one JSON object."""
+"""The gate's results: grouped like `pulumi preview` prints them, one JSON object, SARIF for code scanning,
+or a Markdown summary for a CI job's page."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from .analyzer import Diagnostic, NotApplicable
 
@@ -103,3 +106,125 @@ def as_json(result: GateResult) -> str:
         },
         indent=2,
     )
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVELS = {"mandatory": "error", "advisory": "warning", "remediate": "error", "disabled": "none"}
+TOOL_NAME = "ecs-event-patterns policy gate"
+
+
+def _location(result: GateResult, urn: str, root: Path) -> dict[str, Any]:
+    """Where the program created the violating resource (the SDK reports it at registration), relative to
+    `root` (the repository, for code scanning); the program's entry point when unknown."""
+    resource = result.resources.get(urn) or {}
+    source = resource.get("source") or {}
+    uri, line = str(source.get("uri") or ""), int(source.get("line") or 0)
+    path = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path(result.program)
+    artifact: dict[str, Any] = {"uri": path.as_uri()}
+    if path.is_absolute() and path.is_relative_to(root):
+        artifact = {"uri": path.relative_to(root).as_posix(), "uriBaseId": "%SRCROOT%"}
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": max(line, 1)}}
+    }
+    if urn:
+        location["logicalLocations"] = [
+            {"fullyQualifiedName": urn, "name": resource.get("name", ""), "kind": "resource"}
+        ]
+    return location
+
+
+def as_sarif(result: GateResult, root: Path) -> str:
+    """SARIF 2.1.0, as GitHub code scanning reads it: one run, a rule per policy, a result per violation."""
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for pack in result.packs:
+        for item in pack.diagnostics:
+            if item.policy not in index:
+                index[item.policy] = len(rules)
+                rules.append(
+                    {
+                        "id": item.policy,
+                        "name": item.policy,
+                        "shortDescription": {"text": item.description},
+                        "defaultConfiguration": {"level": _SARIF_LEVELS.get(item.level, "warning")},
+                        "properties": {"policyPack": f"{pack.name}@{pack.version}"},
+                    }
+                )
+    results = [
+        {
+            "ruleId": item.policy,
+            "ruleIndex": index[item.policy],
+            "level": _SARIF_LEVELS.get(item.level, "warning"),
+            "message": {"text": f"{_resource_label(result, item.urn)}: {item.message}"},
+            "locations": [_location(result, item.urn, root)],
+            "partialFingerprints": {"policyAndResource/v1": f"{item.policy}:{item.urn}"},
+        }
+        for pack in result.packs
+        for item in pack.diagnostics
+    ]
+    return json.dumps(_sarif_log(result.stack, rules, results, []), indent=2)
+
+
+def error_sarif(stack: str, errors: Sequence[str]) -> str:
+    """A SARIF log saying the gate could not run, with each problem as a tool notification."""
+    return json.dumps(_sarif_log(stack, [], [], errors), indent=2)
+
+
+def _sarif_log(
+    stack: str, rules: list[dict[str, Any]], results: list[dict[str, Any]], errors: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": TOOL_NAME, "rules": rules}},
+                "automationDetails": {"id": f"policy-gate/{stack}/"},
+                "invocations": [
+                    {
+                        "executionSuccessful": not errors,
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": error}} for error in errors
+                        ],
+                    }
+                ],
+                "results": results,
+            }
+        ],
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def as_markdown(result: GateResult) -> str:
+    """A summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment: one table row per violation."""
+    advisory = sum(1 for pack in result.packs for item in pack.diagnostics if item.level != "mandatory")
+    mark = "❌" if result.mandatory else "⚠️" if advisory else "✅"
+    lines = [
+        f"### {mark} Policy gate, stack `{result.stack}`: {result.mandatory} mandatory and {advisory} "
+        "advisory violation(s)",
+        "",
+        f"{len(result.resources)} resources checked with "
+        + ", ".join(f"`{pack.name}@{pack.version}`" for pack in result.packs)
+        + ".",
+    ]
+    diagnostics = [item for pack in result.packs for item in pack.diagnostics]
+    if diagnostics:
+        lines += ["", "| level | policy | resource | what to change |", "|---|---|---|---|"]
+        lines += [
+            f"| {item.level} | `{item.policy}` | `{_cell(_resource_label(result, item.urn))}` | "
+            f"{_cell(item.message)} |"
+            for item in diagnostics
+        ]
+    waiting = [item for pack in result.packs for item in pack.not_applicable]
+    if waiting:
+        lines += ["", "Not checked yet (values known only at update):"]
+        lines += [f"- `{item.policy}`: {_cell(item.reason)}" for item in waiting]
+    return "\n".join(lines) + "\n"
+
+
+def error_markdown(stack: str, errors: Sequence[str]) -> str:
+    body = "\n".join(f"- {_cell(error)}" for error in errors)
+    return f"### ❌ Policy gate, stack `{stack}`: could not run\n\n{body}\n"
