@@ -2,6 +2,7 @@
 evaluator where moto is faithful, and the differences where it is not."""
 
 import json
+from typing import Any, cast
 
 import pytest
 from moto.events.models import EventPattern
@@ -11,7 +12,7 @@ from policies.ecs_guardrails.rules import event_patterns
 ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"
 
 
-def event(cluster_arn: str = ARN, **detail: object) -> dict[str, object]:
+def event(cluster_arn: str = ARN, **detail: object) -> dict:
     return {
         "source": "aws.ecs",
         "detail-type": "ECS Task State Change",
@@ -22,6 +23,11 @@ def event(cluster_arn: str = ARN, **detail: object) -> dict[str, object]:
             **detail,
         },
     }
+
+
+def moto_matches(pattern: dict, candidate: dict) -> bool:
+    """moto's evaluator, a second opinion (its event type is a TypedDict of its own)."""
+    return bool(EventPattern.load(json.dumps(pattern)).matches_event(cast(Any, candidate)))
 
 
 def cluster(*filters: object) -> dict[str, object]:
@@ -60,7 +66,7 @@ CASES = [
 @pytest.mark.parametrize(("pattern", "expected"), CASES, ids=[json.dumps(case[0]) for case in CASES])
 def test_operator_matches_as_eventbridge_and_moto_agree(pattern, expected):
     assert event_patterns.matches(pattern, event()) is expected
-    assert EventPattern.load(json.dumps(pattern)).matches_event(event()) is expected
+    assert moto_matches(pattern, event()) is expected
 
 
 def test_only_the_named_fields_count():
@@ -96,9 +102,9 @@ def test_patterns_eventbridge_rejects_are_errors(pattern, message):
 def test_moto_differs_from_eventbridge():
     """Why the pack does not use moto's evaluator: a misspelt operator matches everything there, and fields of
     objects inside arrays (each container's exit code) match nothing."""
-    assert EventPattern.load(json.dumps(cluster({"prefx": "nothing"}))).matches_event(event())
+    assert moto_matches(cluster({"prefx": "nothing"}), event())
     exit_code = {"detail": {"containers": {"exitCode": [{"numeric": [">", 0]}]}}}
-    assert not EventPattern.load(json.dumps(exit_code)).matches_event(event())
+    assert not moto_matches(exit_code, event())
     assert event_patterns.matches(exit_code, event())
 
 

@@ -106,7 +106,7 @@ def test_execution_role_may_carry_the_aws_execution_policy_by_default():
     by_name(stack, "execution-role").props["managedPolicyArns"] = [EXECUTION_POLICY]
     stack = [item for item in stack if item.name != "execution-role-policy"]
     for checked in ALL_STACK_POLICIES:
-        assert run_stack(checked, stack).violations == [], checked.name
+        assert run_stack(policy(checked.name), stack).violations == [], checked.name
     strict = run_stack(policy("execution-role-minimal"), stack, {"allowedPolicyArns": []})
     assert strict.messages == [
         f"execution role execution-role has managed policy {EXECUTION_POLICY} attached; an execution role "

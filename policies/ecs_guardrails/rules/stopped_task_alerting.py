@@ -111,8 +111,8 @@ def _field_problems(
             return f"rule {rule.name} does not match {wanted}"
     if read(pattern, *_LAST_STATUS) is None:
         return (
-            f"rule {rule.name} has no detail.lastStatus filter; filter on STOPPED (a rule on stoppedReason or "
-            "stopCode alone misses tasks that never started)"
+            f"rule {rule.name} has no detail.lastStatus filter; filter on STOPPED (a rule on stoppedReason "
+            "or stopCode alone misses tasks that never started)"
         )
     if not event_patterns.matches(pattern, event, only={_LAST_STATUS}):
         statuses = strings(read(pattern, *_LAST_STATUS))
