@@ -1,32 +1,42 @@
-"""Plain-value settings of each part of the stack: frozen, typed, with documented defaults.
+"""Plain-value settings of each part of the stack: frozen, typed, validated by pydantic (`model.py`).
 
 These are the contract between the stack config (`components/config/stack_config.py` builds them from
-`Pulumi.<stack>.yaml`) and the components (their Args carry them). Each class checks its own invariants in
-`__post_init__`, so an instance that exists is valid, whether it came from config or from code.
+`Pulumi.<stack>.yaml`) and the components (their Args carry them). An instance that exists is valid, whether
+it came from config or from code. Each field's docstring is its line in `docs/configuration.md`, which
+`components/config/reference.py` generates from these classes with every default; a default that differs by
+environment is in `environment_defaults.py`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import field
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from components.config.model import (
+    FLATTENED,
+    Allowed,
+    Flag,
+    SettingsModel,
+    Strings,
+    WholeNumber,
+    checked,
+    settings_model,
+)
 from components.config.schedule_expression import schedule_problem
 from components.config.validation import (
     Problem,
     SettingsError,
-    check_bool,
-    check_distinct,
-    check_enum,
-    check_key_prefix,
-    check_one_of,
-    check_range,
-    check_text,
-    check_time_zone,
+    duplicate_problems,
     email_problem,
-    is_whole_number,
-    raise_if_any,
+    key_prefix_problem,
     show,
+    text_problem,
+    time_zone_problem,
 )
 
 __all__ = [
@@ -72,6 +82,10 @@ MAX_TARGET_RETRIES = 185
 MAX_STOP_TIMEOUT = 120
 MIN_STOP_TIMEOUT = 2
 MAX_VISIBILITY_TIMEOUT = 43200
+MAX_MESSAGE_RETENTION = 1_209_600
+"""14 days, the longest SQS keeps a message; the dead-letter queue keeps its messages this long."""
+
+StopTimeout = Annotated[WholeNumber, Field(ge=MIN_STOP_TIMEOUT, le=MAX_STOP_TIMEOUT)]
 
 
 class Environment(StrEnum):
@@ -101,34 +115,25 @@ class Egress(StrEnum):
     """One NAT gateway per availability zone; tasks may reach the internet."""
 
 
-@dataclass(frozen=True)
-class FargateSize:
+@settings_model
+class FargateSize(SettingsModel):
     """A task's `cpu` (CPU units) and `memory` (MiB); only the pairs Fargate accepts."""
 
-    cpu: int = 256
-    memory: int = 512
+    cpu: Annotated[WholeNumber, Allowed("a Fargate size with `memory` (see Fargate sizes)")] = 256
+    """Task CPU units."""
+    memory: Annotated[WholeNumber, Allowed("a Fargate size with `cpu`")] = 512
+    """Task memory in MiB."""
 
-    def __post_init__(self) -> None:
-        raise_if_any(self._problems())
-
-    def _problems(self) -> list[Problem]:
-        not_numbers = [
-            Problem(name, f"{show(value)} is not a whole number")
-            for name, value in (("cpu", self.cpu), ("memory", self.memory))
-            if not is_whole_number(value)
-        ]
-        if not_numbers:
-            return not_numbers
+    def rule_problems(self) -> Iterator[Problem]:
         allowed = FARGATE_MEMORY_BY_CPU.get(self.cpu)
         if allowed is None:
-            cpus = ", ".join(str(cpu) for cpu in FARGATE_MEMORY_BY_CPU)
-            detail = f"cpu must be one of {cpus}"
+            detail = f"cpu must be one of {', '.join(str(cpu) for cpu in FARGATE_MEMORY_BY_CPU)}"
         elif self.memory not in allowed:
             detail = f"{self.cpu} allows {_describe(allowed)}"
         else:
-            return []
+            return
         size = f"{self.cpu}/{self.memory}"
-        return [Problem("cpu/memory", f"{size} is not a Fargate size; {detail}", ("cpu", "memory"))]
+        yield Problem("cpu/memory", f"{size} is not a Fargate size; {detail}", ("cpu", "memory"))
 
 
 def _describe(values: tuple[int, ...]) -> str:
@@ -137,22 +142,39 @@ def _describe(values: tuple[int, ...]) -> str:
     return f"{values[0]} to {values[-1]} in steps of {values[1] - values[0]}"
 
 
-@dataclass(frozen=True)
-class NetworkSettings:
-    mode: NetworkMode = NetworkMode.DEFAULT_VPC
-    """dev: default-vpc; staging and prod: isolated-vpc."""
-    vpc_cidr: str = "10.0.0.0/16"
-    """isolated-vpc only: the VPC's IPv4 block, /16 to /24."""
-    az_count: int = 2
-    """isolated-vpc only: private subnets in this many availability zones (2 to 6)."""
-    egress: Egress = Egress.VPC_ENDPOINTS
-    """isolated-vpc only: how tasks reach AWS APIs."""
+def _vpc_cidr_problem(cidr: str) -> str | None:
+    try:
+        network = ipaddress.IPv4Network(cidr)
+    except ValueError as error:
+        return f"{show(cidr)} is not an IPv4 network such as 10.0.0.0/16 ({error})"
+    lengths = f"/{VPC_PREFIX_LENGTHS[0]} to /{VPC_PREFIX_LENGTHS[-1]}"
+    if network.prefixlen not in VPC_PREFIX_LENGTHS:
+        return f"{show(cidr)} is a /{network.prefixlen}; allowed: {lengths}"
+    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
+        ranges = ", ".join(str(private) for private in PRIVATE_RANGES)
+        return f"{show(cidr)} is not in a private range ({ranges})"
+    return None
 
-    def __post_init__(self) -> None:
-        problems = check_enum("mode", self.mode, NetworkMode) + check_enum("egress", self.egress, Egress)
-        problems += _vpc_cidr_problems(self.vpc_cidr)
-        problems += check_range("az_count", self.az_count, 2, 6)
-        raise_if_any(problems)
+
+@settings_model
+class NetworkSettings(SettingsModel):
+    """`vpc_cidr`, `az_count` and `egress` are errors when `network.mode` is `default-vpc`: they would have no
+    effect, and setting them usually means the mode was meant to be `isolated-vpc`."""
+
+    mode: NetworkMode = NetworkMode.DEFAULT_VPC
+    """`default-vpc`: the account's default VPC, public subnets, tasks get a public IP. `isolated-vpc`: a VPC
+    of the stack's own with private subnets."""
+    vpc_cidr: Annotated[
+        str,
+        checked(_vpc_cidr_problem),
+        Allowed("private IPv4 block (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), prefix /16 to /24"),
+    ] = "10.0.0.0/16"
+    """The VPC's address block. isolated-vpc only."""
+    az_count: Annotated[WholeNumber, Field(ge=2, le=6)] = 2
+    """Availability zones with a private subnet. isolated-vpc only."""
+    egress: Egress = Egress.VPC_ENDPOINTS
+    """How tasks reach AWS APIs: gateway endpoints (S3, DynamoDB) and interface endpoints (ECR, logs, SQS,
+    STS) with no internet, or a NAT gateway per zone. isolated-vpc only."""
 
     @property
     def assign_public_ip(self) -> bool:
@@ -160,227 +182,216 @@ class NetworkSettings:
         return self.mode is NetworkMode.DEFAULT_VPC
 
 
-def _vpc_cidr_problems(cidr: str) -> list[Problem]:
-    try:
-        network = ipaddress.IPv4Network(cidr)
-    except (ValueError, TypeError) as error:
-        return [Problem("vpc_cidr", f"{show(cidr)} is not an IPv4 network such as 10.0.0.0/16 ({error})")]
-    lengths = f"/{VPC_PREFIX_LENGTHS[0]} to /{VPC_PREFIX_LENGTHS[-1]}"
-    if network.prefixlen not in VPC_PREFIX_LENGTHS:
-        return [Problem("vpc_cidr", f"{show(cidr)} is a /{network.prefixlen}; allowed: {lengths}")]
-    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
-        ranges = ", ".join(str(private) for private in PRIVATE_RANGES)
-        return [Problem("vpc_cidr", f"{show(cidr)} is not in a private range ({ranges})")]
-    return []
+def _retention_problem(days: int) -> str | None:
+    if days in CLOUDWATCH_RETENTION_DAYS:
+        return None
+    below = [a for a in CLOUDWATCH_RETENTION_DAYS if a < days]
+    above = [a for a in CLOUDWATCH_RETENTION_DAYS if a > days]
+    nearest = " or ".join(str(n) for n in (below[-1:] + above[:1]))
+    listed = ", ".join(str(a) for a in CLOUDWATCH_RETENTION_DAYS)
+    return f"{days} is not a CloudWatch Logs retention; allowed: {listed} (nearest: {nearest})"
 
 
-@dataclass(frozen=True)
-class LogSettings:
-    retention_days: int = 7
-    """CloudWatch Logs retention; one of the values CloudWatch accepts. dev 7, staging 30, prod 365."""
-
-    def __post_init__(self) -> None:
-        raise_if_any(
-            check_one_of(
-                "retention_days",
-                self.retention_days,
-                CLOUDWATCH_RETENTION_DAYS,
-                "a CloudWatch Logs retention",
-            )
-        )
+@settings_model
+class LogSettings(SettingsModel):
+    retention_days: Annotated[
+        WholeNumber,
+        checked(_retention_problem),
+        Allowed(", ".join(str(days) for days in CLOUDWATCH_RETENTION_DAYS)),
+    ] = 7
+    """CloudWatch Logs retention of every task's log group; only the values CloudWatch accepts."""
 
 
-@dataclass(frozen=True)
-class DataSettings:
-    deletion_protection: bool = False
-    """DynamoDB deletion protection. dev off, staging and prod on."""
-    point_in_time_recovery: bool = False
-    """DynamoDB PITR. dev off, staging and prod on."""
-    retain_on_delete: bool = False
-    """Keep buckets and tables when the stack is destroyed (Pulumi `retain_on_delete`). prod on."""
-
-    def __post_init__(self) -> None:
-        raise_if_any(
-            check_bool("deletion_protection", self.deletion_protection)
-            + check_bool("point_in_time_recovery", self.point_in_time_recovery)
-            + check_bool("retain_on_delete", self.retain_on_delete)
-        )
+@settings_model
+class DataSettings(SettingsModel):
+    deletion_protection: Annotated[Flag, Allowed("prod: true")] = False
+    """DynamoDB deletion protection on the results table."""
+    point_in_time_recovery: Annotated[Flag, Allowed("prod: true")] = False
+    """DynamoDB point-in-time recovery on the results table."""
+    retain_on_delete: Flag = False
+    """Keep buckets and tables when the stack is destroyed (Pulumi `retain_on_delete`)."""
 
 
-@dataclass(frozen=True)
-class AlertSettings:
-    emails: tuple[str, ...] = ()
-    """Addresses subscribed to the alert topic (each must confirm the subscription). Required in prod."""
-    ignore_service_scheduler_stops: bool = True
-    """Drop stops by the service scheduler (scale-in, deployments): stopCode ServiceSchedulerInitiated."""
-    ignore_user_stops: bool = True
-    """Drop stops a person or API call asked for: `stopCode` UserInitiated."""
-    ignore_successful_one_off_tasks: bool = True
-    """Drop one-off tasks (not started by a service) whose essential containers all exited 0."""
-
-    def __post_init__(self) -> None:
-        problems = []
-        for index, address in enumerate(self.emails):
-            reason = email_problem(address) if isinstance(address, str) else "it is not a string"
-            if reason is not None:
-                problems.append(
-                    Problem(f"emails[{index}]", f"{show(address)} is not an e-mail address: {reason}")
-                )
-        if not problems:
-            problems += check_distinct("emails", self.emails, fold_case=True)
-        for name in (
-            "ignore_service_scheduler_stops",
-            "ignore_user_stops",
-            "ignore_successful_one_off_tasks",
-        ):
-            problems += check_bool(name, getattr(self, name))
-        raise_if_any(problems)
+def _emails(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    problems = []
+    for index, address in enumerate(addresses):
+        reason = email_problem(address)
+        if reason is not None:
+            problems.append(Problem(f"[{index}]", f"{show(address)} is not an e-mail address: {reason}"))
+    if not problems:
+        problems = duplicate_problems(addresses, fold_case=True)
+    if problems:
+        raise SettingsError(problems)
+    return addresses
 
 
-@dataclass(frozen=True)
-class TargetRetry:
+@settings_model
+class AlertSettings(SettingsModel):
+    """Addresses follow a practical subset of RFC 5322: `local-part@domain.tld`, where the local part is
+    letters, digits and ``!#$%&'*+/=?^_`{|}~-`` with single dots between them (no quoted local parts, no IP
+    literals), and the domain is dot-separated labels ending in a top-level domain. Duplicates are compared
+    without case."""
+
+    emails: Annotated[
+        Strings, AfterValidator(_emails), Allowed("e-mail addresses, no duplicates; prod: at least one")
+    ] = ()
+    """Subscribed to the alert topic; each address must confirm the subscription from the e-mail SNS sends."""
+    ignore_service_scheduler_stops: Flag = True
+    """No alert for tasks the service scheduler stops (scale-in, deployments: stop code
+    `ServiceSchedulerInitiated`)."""
+    ignore_user_stops: Flag = True
+    """No alert for tasks a person or API call stopped (stop code `UserInitiated`)."""
+    ignore_successful_one_off_tasks: Flag = True
+    """No alert for one-off tasks whose essential containers all exited 0."""
+
+
+@settings_model
+class TargetRetry(SettingsModel):
     """Retry policy of an EventBridge or Scheduler target; failures after it go to a dead-letter queue."""
 
-    max_attempts: int = 3
-    """0 to 185."""
-    max_event_age_seconds: int = 3600
-    """60 to 86400."""
-
-    def __post_init__(self) -> None:
-        raise_if_any(
-            check_range("max_attempts", self.max_attempts, 0, MAX_TARGET_RETRIES)
-            + check_range("max_event_age_seconds", self.max_event_age_seconds, 60, 86400)
-        )
+    max_attempts: Annotated[WholeNumber, Field(ge=0, le=MAX_TARGET_RETRIES)] = 3
+    """Retries of a failed RunTask; then the event goes to the dead-letter queue."""
+    max_event_age_seconds: Annotated[WholeNumber, Field(ge=60, le=86400)] = 3600
+    """How long one event is retried."""
 
 
-@dataclass(frozen=True)
-class UploadSettings:
-    size: FargateSize = field(default_factory=FargateSize)
-    key_prefix: str = "incoming/"
-    """Only objects under this prefix start a task. Empty: the whole bucket."""
-    key_suffixes: tuple[str, ...] = (".csv", ".jsonl")
-    """Only objects whose key ends in one of these start a task. Empty: any key."""
+KeyPrefix = Annotated[
+    str,
+    checked(key_prefix_problem),
+    Allowed("no leading `/`, at most 1024 bytes of UTF-8, no control characters; empty: whole bucket"),
+]
+
+
+def _key_suffixes(suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    problems = [
+        Problem(f"[{index}]", reason)
+        for index, suffix in enumerate(suffixes)
+        if (reason := text_problem(suffix, allow_empty=False)) is not None
+    ]
+    problems += duplicate_problems(suffixes)
+    if problems:
+        raise SettingsError(problems)
+    return suffixes
+
+
+@settings_model
+class UploadSettings(SettingsModel):
+    size: Annotated[FargateSize, FLATTENED] = field(default_factory=FargateSize)
+    key_prefix: KeyPrefix = "incoming/"
+    """Only objects under this prefix start a task."""
+    key_suffixes: Annotated[
+        Strings,
+        AfterValidator(_key_suffixes),
+        Allowed("each non-empty, at most 1024 bytes, no duplicates; empty list: any key"),
+    ] = (".csv", ".jsonl")
+    """Only objects whose key ends in one of these start a task."""
     retry: TargetRetry = field(default_factory=TargetRetry)
-    stop_timeout_seconds: int = 30
-    """Seconds between SIGTERM and SIGKILL (Fargate: 2 to 120)."""
-
-    def __post_init__(self) -> None:
-        problems = check_key_prefix("key_prefix", self.key_prefix)
-        for index, suffix in enumerate(self.key_suffixes):
-            problems += check_text(f"key_suffixes[{index}]", suffix, allow_empty=False)
-        problems += check_distinct("key_suffixes", self.key_suffixes)
-        problems += _stop_timeout_problems(self.stop_timeout_seconds)
-        raise_if_any(problems)
+    """EventBridge's retries of a failed RunTask."""
+    stop_timeout_seconds: StopTimeout = 30
+    """Seconds between SIGTERM and SIGKILL."""
 
 
-def _stop_timeout_problems(seconds: int) -> list[Problem]:
-    return check_range("stop_timeout_seconds", seconds, MIN_STOP_TIMEOUT, MAX_STOP_TIMEOUT)
+def _schedule_problem(expression: str) -> str | None:
+    reason = schedule_problem(expression)
+    return None if reason is None else f"{show(expression)} {reason}"
 
 
-@dataclass(frozen=True)
-class BatchSettings:
-    size: FargateSize = field(default_factory=lambda: FargateSize(cpu=512, memory=1024))
-    schedule: str = "rate(1 hour)"
-    """EventBridge Scheduler expression: rate(...), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss)."""
-    timezone: str = "UTC"
-    """IANA time zone the cron and at expressions are read in."""
-    flexible_window_minutes: int = 0
-    """0: start on time; 1 to 1440: Scheduler may start it up to this late (spreads load)."""
-    input_prefix: str = "input/"
-    output_prefix: str = "reports/"
-    """Must not overlap the input prefix (the report would read its own output)."""
-    concurrency: int = 8
-    """Objects processed at once by the report worker (1 to 64)."""
+@settings_model
+class BatchSettings(SettingsModel):
+    """Two prefixes overlap when one starts with the other (`data/` and `data/reports/`, or an empty prefix
+    and anything): the report job would then read its own reports."""
+
+    size: Annotated[FargateSize, FLATTENED] = field(default_factory=lambda: FargateSize(cpu=512, memory=1024))
+    schedule: Annotated[
+        str, checked(_schedule_problem), Allowed("`rate(...)`, `cron(...)` or `at(...)` (see below)")
+    ] = "rate(1 hour)"
+    """EventBridge Scheduler expression."""
+    timezone: Annotated[
+        str,
+        checked(time_zone_problem),
+        Allowed("an IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`)"),
+    ] = "UTC"
+    """The zone `cron` and `at` expressions are read in; the Scheduler follows its daylight saving changes."""
+    flexible_window_minutes: Annotated[WholeNumber, Field(ge=0, le=1440)] = 0
+    """0: start on time; otherwise the Scheduler may start the run up to this many minutes late."""
+    input_prefix: Annotated[KeyPrefix, Allowed("must not overlap `batch.output_prefix`")] = "input/"
+    """Objects the report job processes."""
+    output_prefix: Annotated[
+        KeyPrefix, Field(validate_default=True), Allowed("must not overlap `batch.input_prefix`")
+    ] = "reports/"
+    """Where the report job writes."""
+    concurrency: Annotated[WholeNumber, Field(ge=1, le=64)] = 8
+    """Objects the report job processes at once."""
     retry: TargetRetry = field(default_factory=lambda: TargetRetry(max_attempts=2))
-    stop_timeout_seconds: int = 120
+    """The Scheduler's retries of a failed RunTask."""
+    stop_timeout_seconds: StopTimeout = 120
+    """Seconds between SIGTERM and SIGKILL."""
 
-    def __post_init__(self) -> None:
-        problems = []
-        reason = schedule_problem(self.schedule) if isinstance(self.schedule, str) else "is not a string"
-        if reason is not None:
-            problems.append(Problem("schedule", f"{show(self.schedule)} {reason}"))
-        problems += check_time_zone("timezone", self.timezone)
-        problems += check_range("flexible_window_minutes", self.flexible_window_minutes, 0, 1440)
-        prefix_problems = check_key_prefix("input_prefix", self.input_prefix)
-        prefix_problems += check_key_prefix("output_prefix", self.output_prefix)
-        problems += prefix_problems
-        if not prefix_problems and (
-            self.output_prefix.startswith(self.input_prefix)
-            or self.input_prefix.startswith(self.output_prefix)
+    # A field validator (run on the default too), not a rule: it sees `input_prefix` only when that one is
+    # valid (pydantic's `info.data`), and the problem takes output_prefix's place among the field problems.
+    @field_validator("output_prefix")
+    @classmethod
+    def _apart_from_input(cls, output_prefix: str, info: ValidationInfo) -> str:
+        input_prefix = info.data.get("input_prefix")
+        if isinstance(input_prefix, str) and (
+            output_prefix.startswith(input_prefix) or input_prefix.startswith(output_prefix)
         ):
-            problems.append(
-                Problem(
-                    "output_prefix",
-                    f"{show(self.output_prefix)} overlaps input_prefix {show(self.input_prefix)}; the report "
-                    'job would read its own output (use separate prefixes such as "input/" and "reports/")',
-                    ("input_prefix", "output_prefix"),
-                )
+            raise ValueError(
+                f"{show(output_prefix)} overlaps input_prefix {show(input_prefix)}; the report job would "
+                'read its own output (use separate prefixes such as "input/" and "reports/")'
             )
-        problems += check_range("concurrency", self.concurrency, 1, 64)
-        problems += _stop_timeout_problems(self.stop_timeout_seconds)
-        raise_if_any(problems)
+        return output_prefix
 
 
-@dataclass(frozen=True)
-class QueueSettings:
-    size: FargateSize = field(default_factory=FargateSize)
-    min_tasks: int = 0
-    """0 lets the service scale to zero when the queue is idle."""
-    max_tasks: int = 10
-    backlog_per_task: int = 100
-    """Target of visible messages per running task (target tracking above one task)."""
-    max_receive_count: int = 5
-    """Receives before a message moves to the dead-letter queue (1 to 1000)."""
-    job_timeout_seconds: int = 240
-    """Longest a single job may run; the worker gives up on it after this."""
-    visibility_timeout_seconds: int = 300
-    """Queue visibility timeout; must exceed the stop timeout (the worker extends it while a job runs)."""
-    message_retention_seconds: int = 345600
-    """60 to 1209600 (14 days); the dead-letter queue keeps messages 14 days."""
-    worker_concurrency: int = 4
-    """Jobs one task runs at once (1 to 10)."""
-    use_spot: bool = True
-    """Run tasks above the on-demand base on Fargate Spot. dev: all Spot; prod: base on demand."""
-    on_demand_base: int = 0
-    """Tasks that always run on regular Fargate before Spot takes the rest."""
-    stop_timeout_seconds: int = 120
+@settings_model
+class QueueSettings(SettingsModel):
+    """The visibility timeout must exceed the stop timeout (a job still finishing after SIGTERM would
+    otherwise be handed to a second worker) and the job timeout (a message would become visible again while
+    its job runs)."""
 
-    def __post_init__(self) -> None:
-        problems = check_range("min_tasks", self.min_tasks, 0, MAX_TASKS_CAP)
-        problems += check_range("max_tasks", self.max_tasks, 1, MAX_TASKS_CAP)
-        problems += check_range("backlog_per_task", self.backlog_per_task, 1, 100_000)
-        problems += check_range("max_receive_count", self.max_receive_count, 1, 1000)
-        problems += check_range("job_timeout_seconds", self.job_timeout_seconds, 1, MAX_VISIBILITY_TIMEOUT)
-        problems += check_range(
-            "visibility_timeout_seconds", self.visibility_timeout_seconds, 0, MAX_VISIBILITY_TIMEOUT
-        )
-        problems += check_range("message_retention_seconds", self.message_retention_seconds, 60, 1_209_600)
-        problems += check_range("worker_concurrency", self.worker_concurrency, 1, 10)
-        problems += check_bool("use_spot", self.use_spot)
-        problems += check_range("on_demand_base", self.on_demand_base, 0, MAX_TASKS_CAP)
-        problems += _stop_timeout_problems(self.stop_timeout_seconds)
-        problems += self._relation_problems()
-        raise_if_any(problems)
+    size: Annotated[FargateSize, FLATTENED] = field(default_factory=FargateSize)
+    min_tasks: Annotated[WholeNumber, Field(ge=0, le=MAX_TASKS_CAP), Allowed("at most `queue.max_tasks`")] = 0
+    """0 lets the service scale to zero while the queue is empty."""
+    max_tasks: Annotated[
+        WholeNumber,
+        Field(ge=1, le=MAX_TASKS_CAP),
+        Allowed("at least `queue.min_tasks` and `queue.on_demand_base`"),
+    ] = 10
+    """Upper bound of the autoscaling."""
+    backlog_per_task: Annotated[WholeNumber, Field(ge=1, le=100_000)] = 100
+    """Target visible messages per running task (target tracking above one task)."""
+    max_receive_count: Annotated[WholeNumber, Field(ge=1, le=1000)] = 5
+    """Receives before a message moves to the dead-letter queue."""
+    job_timeout_seconds: Annotated[
+        WholeNumber,
+        Field(ge=1, le=MAX_VISIBILITY_TIMEOUT),
+        Allowed("below `queue.visibility_timeout_seconds`"),
+    ] = 240
+    """Longest one job may run; the worker gives up on it after this."""
+    visibility_timeout_seconds: Annotated[
+        WholeNumber,
+        Field(ge=0, le=MAX_VISIBILITY_TIMEOUT),
+        Allowed("above `queue.job_timeout_seconds` and `queue.stop_timeout_seconds`"),
+    ] = 300
+    """Queue visibility timeout (the worker extends it while a job runs)."""
+    message_retention_seconds: Annotated[WholeNumber, Field(ge=60, le=MAX_MESSAGE_RETENTION)] = 345600
+    """How long the queue keeps a message (the dead-letter queue keeps 14 days)."""
+    worker_concurrency: Annotated[WholeNumber, Field(ge=1, le=10)] = 4
+    """Jobs one task runs at once."""
+    use_spot: Flag = True
+    """Run tasks above the on-demand base on Fargate Spot."""
+    on_demand_base: Annotated[
+        WholeNumber, Field(ge=0, le=MAX_TASKS_CAP), Allowed("at most `queue.max_tasks`")
+    ] = 0
+    """Tasks that run on regular Fargate before Spot takes the rest."""
+    stop_timeout_seconds: StopTimeout = 120
+    """Seconds between SIGTERM and SIGKILL: time to finish or release in-flight jobs."""
 
-    def _relation_problems(self) -> list[Problem]:
-        """Rules between two settings, checked once both are whole numbers (else their own checks say so)."""
-        numbers = (
-            self.min_tasks,
-            self.max_tasks,
-            self.on_demand_base,
-            self.job_timeout_seconds,
-            self.visibility_timeout_seconds,
-            self.stop_timeout_seconds,
-        )
-        if not all(is_whole_number(number) for number in numbers):
-            return []
-        problems = []
+    def rule_problems(self) -> Iterator[Problem]:
         if self.max_tasks < self.min_tasks:
-            problems.append(_relation("max_tasks", self.max_tasks, "is below", "min_tasks", self.min_tasks))
+            yield _relation("max_tasks", self.max_tasks, "is below", "min_tasks", self.min_tasks)
         if self.max_tasks < self.on_demand_base:
-            problems.append(
-                _relation("max_tasks", self.max_tasks, "is below", "on_demand_base", self.on_demand_base)
-            )
+            yield _relation("max_tasks", self.max_tasks, "is below", "on_demand_base", self.on_demand_base)
         for other, why in (
             (
                 "stop_timeout_seconds",
@@ -389,17 +400,14 @@ class QueueSettings:
             ("job_timeout_seconds", "a message would become visible again while its job still runs"),
         ):
             if self.visibility_timeout_seconds <= getattr(self, other):
-                problems.append(
-                    _relation(
-                        "visibility_timeout_seconds",
-                        self.visibility_timeout_seconds,
-                        "is not above",
-                        other,
-                        getattr(self, other),
-                        why,
-                    )
+                yield _relation(
+                    "visibility_timeout_seconds",
+                    self.visibility_timeout_seconds,
+                    "is not above",
+                    other,
+                    getattr(self, other),
+                    why,
                 )
-        return problems
 
 
 def _relation(name: str, value: int, relation: str, other: str, other_value: int, why: str = "") -> Problem:
@@ -407,54 +415,53 @@ def _relation(name: str, value: int, relation: str, other: str, other_value: int
     return Problem(name, f"{value} {relation} {other} {other_value}{reason}", (name, other))
 
 
-@dataclass(frozen=True)
-class StackSettings:
-    environment: Environment
+@settings_model
+class StackSettings(SettingsModel):
+    """Rules for prod (each an error naming its key; dev and staging may do as they like): `alerts.emails`
+    has at least one address, or stopped-task and dead-letter alerts reach nobody; `network.mode` is
+    `isolated-vpc`, so tasks run in private subnets without public IPs; `data.point_in_time_recovery` and
+    `data.deletion_protection` are `true`, so the results table survives a bad write or a mistaken delete."""
+
+    environment: Annotated[Environment, Allowed("defaults to the stack name for those three stacks")]
+    """Which defaults and rules apply; required for a stack not named dev, staging or prod."""
     cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
+    """Fargate CPU architecture of every task; the worker image is built for the same platform."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
     logs: LogSettings = field(default_factory=LogSettings)
     data: DataSettings = field(default_factory=DataSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     upload: UploadSettings = field(default_factory=UploadSettings)
+    """S3 upload processing."""
     batch: BatchSettings = field(default_factory=BatchSettings)
+    """Scheduled batch."""
     queue: QueueSettings = field(default_factory=QueueSettings)
+    """Queue workers."""
 
-    def __post_init__(self) -> None:
-        problems = check_enum("environment", self.environment, Environment)
-        problems += check_enum("cpu_architecture", self.cpu_architecture, CpuArchitecture)
+    def rule_problems(self) -> Iterator[Problem]:
         if self.environment is Environment.PROD:
-            problems += self._prod_problems()
-        raise_if_any(problems)
+            yield from self._prod_problems()
 
-    def _prod_problems(self) -> list[Problem]:
+    def _prod_problems(self) -> Iterator[Problem]:
         """What prod may not go without: someone who hears of failures, private subnets, recoverable data."""
-        problems = []
         if not self.alerts.emails:
-            problems.append(
-                Problem(
-                    "alerts.emails",
-                    "[] is empty; prod needs at least one address, or stopped-task and dead-letter alerts "
-                    "reach nobody",
-                    ("alerts.emails", "environment"),
-                )
+            yield Problem(
+                "alerts.emails",
+                "[] is empty; prod needs at least one address, or stopped-task and dead-letter alerts "
+                "reach nobody",
+                ("alerts.emails", "environment"),
             )
         if self.network.mode is not NetworkMode.ISOLATED_VPC:
-            problems.append(
-                Problem(
-                    "network.mode",
-                    f'{show(self.network.mode)} is not allowed in prod; use "isolated-vpc" '
-                    "(private subnets, no public IPs on tasks)",
-                    ("network.mode", "environment"),
-                )
+            yield Problem(
+                "network.mode",
+                f'{show(self.network.mode)} is not allowed in prod; use "isolated-vpc" '
+                "(private subnets, no public IPs on tasks)",
+                ("network.mode", "environment"),
             )
         for name in ("point_in_time_recovery", "deletion_protection"):
             if not getattr(self.data, name):
-                problems.append(
-                    Problem(
-                        f"data.{name}",
-                        "false is not allowed in prod; the results table must survive a bad write or a "
-                        "mistaken delete",
-                        (f"data.{name}", "environment"),
-                    )
+                yield Problem(
+                    f"data.{name}",
+                    "false is not allowed in prod; the results table must survive a bad write or a "
+                    "mistaken delete",
+                    (f"data.{name}", "environment"),
                 )
-        return problems

@@ -1,51 +1,50 @@
 """The stack config (`Pulumi.<stack>.yaml`, namespace `ecs-event-patterns`) parsed into `StackSettings`.
 
-`parse_stack_config` is pure: it takes the decoded top-level keys and the stack name, applies the
-environment's defaults, converts and checks every value, and raises one `SettingsError` that lists every
-problem with its full key path. `load_stack_config` is the one place that reads `pulumi.Config`.
+`parse_stack_config` is pure: it takes the decoded top-level keys and the stack name, fills in the defaults of
+the stack's environment, and validates the result with the settings models (in JSON mode, see `model.py`),
+raising one `SettingsError` that lists every problem with its full key path. `load_stack_config` is the one
+place that reads `pulumi.Config`.
 
 Config keys are the settings classes' field names, nested as the classes are (`queue.max_tasks`,
 `upload.retry.max_attempts`), except that a task size sits beside its section's other keys (`upload.cpu`,
-`upload.memory`) rather than under `size`. The Pulumi CLI stores `pulumi config set` scalars as strings, so
-whole numbers may be given as numeric strings and booleans as "true" or "false".
+`upload.memory`) rather than under `size`. What only the config has is checked here: the environment and the
+stack's name, a nested key set without `--path`, and an own VPC's keys given for the default VPC.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import json
 from collections.abc import Iterator, Mapping
-from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from enum import Enum
-from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, TypeGuard
 
 import pulumi
 import pulumi.runtime.config
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from components.config.environment_defaults import ENVIRONMENT_DEFAULTS
-from components.config.settings import Environment, NetworkMode, NetworkSettings, StackSettings
-from components.config.validation import (
-    Problem,
-    SettingsError,
-    did_you_mean,
-    is_whole_number,
-    join_path,
-    show,
-    unknown_key,
-)
+from components.config.model import config_keys_of, is_flattened, problems_from
+from components.config.settings import Environment, NetworkMode, StackSettings
+from components.config.validation import Problem, SettingsError, did_you_mean, join_path, show
 
 PROJECT = "ecs-event-patterns"
 """The Pulumi project, whose name is the namespace of its config keys."""
 
-_FLATTENED = frozenset({"size"})
-"""Dataclass fields whose own fields are config keys of the enclosing section (`upload.cpu`)."""
-
-_EnumT = TypeVar("_EnumT", bound=Enum)
+_STACK_SETTINGS = TypeAdapter(StackSettings)
+_STACK_FIELDS: dict[str, FieldInfo] = StackSettings.__pydantic_fields__  # type: ignore[attr-defined]
 _ISOLATED_VPC_ONLY = ("vpc_cidr", "az_count", "egress")
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
-class _WrongTypeError(Exception):
-    """A value of the wrong type; its message names the value and what is allowed."""
+def _is_settings_class(kind: object) -> TypeGuard[type[Any]]:
+    return isinstance(kind, type) and hasattr(kind, "__pydantic_fields__")
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    name: info.annotation for name, info in _STACK_FIELDS.items() if _is_settings_class(info.annotation)
+}
+"""Top-level keys whose values are objects of keys (`queue`), by settings class."""
 
 
 def parse_stack_config(raw: Mapping[str, object], stack: str) -> StackSettings:
@@ -54,16 +53,28 @@ def parse_stack_config(raw: Mapping[str, object], stack: str) -> StackSettings:
     Raises `SettingsError` listing every problem: unknown keys (with a close match when there is one), values
     of the wrong type, and every rule a settings class enforces, each under its full key path.
     """
-    parse = _Parse()
-    environment = parse.environment(raw.get("environment"), stack)
-    parse.overrides = {"environment": environment, **ENVIRONMENT_DEFAULTS[environment]}
-    sections = {key: value for key, value in raw.items() if key != "environment" and not parse.flat_path(key)}
-    settings = parse.build(StackSettings, sections, "", None, extra_known=("environment",))
-    parse.check_isolated_vpc_only(raw.get("network"))
-    if parse.problems:
-        raise SettingsError(parse.problems, subject=f'config of stack "{stack}" (namespace {PROJECT})')
-    if not isinstance(settings, StackSettings):  # pragma: no cover - every failure reports a problem
-        raise TypeError("stack settings were not built and no problem was reported")
+    environment, problems = _environment(raw.get("environment"), stack)
+    flat = [key for key in raw if _is_flat_path(key)]
+    problems += [_flat_path_problem(key) for key in flat]
+    given = {key: value for key, value in raw.items() if key != "environment" and key not in flat}
+    problems += _isolated_vpc_only_problems(given.get("network"), environment)
+    document: dict[str, object] = {"environment": environment.value}
+    for key, value in given.items():
+        section = _SECTIONS.get(key)
+        if section is None:
+            document[key] = value  # a plain value, or an unknown key the model names
+        else:
+            shaped, shape_problems = _model_shape(section, _merged(_defaults(environment, key), value), key)
+            document[key] = shaped
+            problems += shape_problems
+    for key in _SECTIONS.keys() - given.keys():
+        document[key] = _model_shape(_SECTIONS[key], _defaults(environment, key), key)[0]
+    try:
+        settings = _STACK_SETTINGS.validate_json(json.dumps(document, default=str))
+    except ValidationError as error:
+        problems += problems_from(StackSettings, error)
+    if problems:
+        raise SettingsError(problems, subject=f'config of stack "{stack}" (namespace {PROJECT})')
     return settings
 
 
@@ -71,9 +82,8 @@ def load_stack_config() -> StackSettings:
     """The current stack's settings from `pulumi.Config`: the only place the program reads its config."""
     config = pulumi.Config(PROJECT)
     raw: dict[str, object] = {}
-    hints = get_type_hints(StackSettings)
-    for key in (f.name for f in fields(StackSettings)):
-        value = _read(config, key, nested=_settings_class(hints[key]) is not None)
+    for key in _STACK_FIELDS:
+        value = _read(config, key, nested=key in _SECTIONS)
         if value is not None:
             raw[key] = value
     for key in _namespaced_keys() - raw.keys():
@@ -87,18 +97,13 @@ def config_keys() -> list[str]:
 
 
 def _keys(cls: type[Any], prefix: str) -> Iterator[str]:
-    hints = get_type_hints(cls)
-    for f in fields(cls):
-        settings_class = _settings_class(hints[f.name])
-        if settings_class is not None:
-            yield from _keys(settings_class, prefix if f.name in _FLATTENED else join_path(prefix, f.name))
+    fields = cls.__pydantic_fields__
+    for name in config_keys_of(cls):
+        kind = fields[name].annotation if name in fields else None  # a flattened field's key is not a field
+        if _is_settings_class(kind):
+            yield from _keys(kind, join_path(prefix, name))
         else:
-            yield join_path(prefix, f.name)
-
-
-def _settings_class(kind: object) -> type[Any] | None:
-    """The settings class a field holds (its keys nest in the config), or None for a plain value."""
-    return kind if isinstance(kind, type) and is_dataclass(kind) else None
+            yield join_path(prefix, name)
 
 
 def _read(config: pulumi.Config, key: str, *, nested: bool) -> object:
@@ -117,205 +122,115 @@ def _namespaced_keys() -> set[str]:
     return {name.removeprefix(prefix) for name in names if name.startswith(prefix)}
 
 
-@dataclass
-class _Parse:
-    overrides: Mapping[str, object] = field(default_factory=dict)
-    """Dotted key -> this environment's default, used where the config gives no value."""
-    problems: list[Problem] = field(default_factory=list)
-    invalid: set[str] = field(default_factory=set)
-    """Keys whose value was unusable; rules that involve them are not reported again."""
-    built: dict[str, object] = field(default_factory=dict)
-
-    def report(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-        self.invalid.add(path)
-
-    def flat_path(self, key: str) -> bool:
-        """A top-level key named like a nested one (`queue.max_tasks`): `pulumi config set` without --path."""
-        section = key.split(".", 1)[0]
-        if "." not in key or _settings_class(get_type_hints(StackSettings).get(section)) is None:
-            return False
-        self.problems.append(
-            Problem(
-                key,
-                f"is a top-level key with a dot in its name; a key inside {section} is set with "
-                f"`pulumi config set --path '{key}' <value>` (then remove this one with "
-                f"`pulumi config rm '{key}'`)",
-            )
-        )
-        return True
-
-    def environment(self, value: object, stack: str) -> Environment:
-        """The environment: given, or named by the stack; dev defaults stand in while it is unknown."""
-        by_stack = next((e for e in Environment if e.value == stack), None)
-        if value is None:
-            if by_stack is not None:
-                return by_stack
-            self.report(
-                "environment",
-                f'not set, and stack "{stack}" is not named dev, staging or prod; '
-                f"set {PROJECT}:environment to one of them",
-            )
-            return Environment.DEV
-        try:
-            environment = _to_enum(value, Environment)
-        except _WrongTypeError as error:
-            self.report("environment", str(error))
-            return Environment.DEV
-        if by_stack is not None and environment is not by_stack:
-            self.report("environment", f'{show(value)} contradicts the stack name "{stack}"')
-        return environment
-
-    def build(
-        self,
-        cls: type[Any],
-        raw: Mapping[str, object],
-        path: str,
-        base: object,
-        extra_known: tuple[str, ...] = (),
-    ) -> object:
-        """An instance of `cls` from `raw`, or None after reporting why there is none."""
-        hints = get_type_hints(cls)
-        known = [*extra_known]
-        for f in fields(cls):
-            flattened = f.name in _FLATTENED
-            known += [sub.name for sub in fields(hints[f.name])] if flattened else [f.name]
-        for key in raw:
-            if key not in known:
-                self.problems.append(unknown_key(path, str(key), known))
-        values = {f.name: self._value(f, hints[f.name], raw, path, base) for f in fields(cls)}
-        if any(value is MISSING for value in values.values()):
-            return None
-        try:
-            instance = cls(**values)
-        except SettingsError as error:
-            self.problems += [
-                p.under(path) for p in error.problems if not self._involves_invalid(p.under(path))
-            ]
-            return None
-        self.built[path] = instance
-        return instance
-
-    def _value(self, f: Field[Any], kind: Any, raw: Mapping[str, object], path: str, base: object) -> object:
-        key = join_path(path, f.name)
-        declared = self.overrides.get(key, _declared(f, base))
-        settings_class = _settings_class(kind)
-        if settings_class is not None:
-            section = self._section(f.name, settings_class, raw, key)
-            child_path = path if f.name in _FLATTENED else key
-            child = None if section is None else self.build(settings_class, section, child_path, declared)
-            if child is None:
-                self.invalid.add(key)
-                return declared
-            return child
-        if f.name not in raw:
-            if declared is MISSING:
-                self.report(key, "not set, and it has no default")
-            return declared
-        try:
-            return _convert(raw[f.name], kind, key)
-        except _WrongTypeError as error:
-            self.report(key, str(error))
-            return declared
-
-    def _section(
-        self, name: str, kind: type[Any], raw: Mapping[str, object], key: str
-    ) -> Mapping[str, object] | None:
-        if name in _FLATTENED:
-            return {sub.name: raw[sub.name] for sub in fields(kind) if sub.name in raw}
-        value = raw.get(name, {})
-        if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-            return value
-        self.report(key, f"{show(value)} is not an object (a mapping of keys to values)")
-        return None
-
-    def _involves_invalid(self, problem: Problem) -> bool:
-        return any(
-            setting == bad or setting.startswith((f"{bad}.", f"{bad}["))
-            for setting in problem.involves
-            for bad in self.invalid
-        )
-
-    def check_isolated_vpc_only(self, raw_network: object) -> None:
-        """Settings of an own VPC given while the stack uses the default VPC are a mistake; say so."""
-        network = self.built.get("network")
-        if not isinstance(network, NetworkSettings) or network.mode is not NetworkMode.DEFAULT_VPC:
-            return
-        if not isinstance(raw_network, Mapping):
-            return
-        for key in _ISOLATED_VPC_ONLY:
-            if key in raw_network:
-                self.problems.append(
-                    Problem(
-                        f"network.{key}",
-                        f'{show(raw_network[key])} applies only when network.mode is "isolated-vpc" '
-                        '(it is "default-vpc"); remove it or set network.mode',
-                    )
-                )
-
-
-def _declared(f: Field[Any], base: object) -> object:
-    if base is not None and base is not MISSING:
-        return getattr(base, f.name)
-    if f.default is not MISSING:
-        return f.default
-    if f.default_factory is not MISSING:
-        return f.default_factory()
-    return MISSING
-
-
-def _convert(value: object, kind: Any, key: str) -> object:
+def _environment(value: object, stack: str) -> tuple[Environment, list[Problem]]:
+    """The environment: given, or named by the stack; dev defaults stand in while it is unknown."""
+    by_stack = next((e for e in Environment if e.value == stack), None)
     if value is None:
-        raise _WrongTypeError("null is not allowed; remove the key to use the default")
-    if kind is bool:
-        return _to_bool(value)
-    if kind is int:
-        return _to_int(value)
-    if kind is str:
-        return _to_str(value)
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return _to_enum(value, kind)
-    if get_origin(kind) is tuple and get_args(kind) == (str, ...):
-        return _to_strings(value, key)
-    raise TypeError(f"{key}: no config conversion for {kind!r}")  # a settings field of a new type
+        if by_stack is not None:
+            return by_stack, []
+        message = (
+            f'not set, and stack "{stack}" is not named dev, staging or prod; '
+            f"set {PROJECT}:environment to one of them"
+        )
+        return Environment.DEV, [Problem("environment", message)]
+    allowed = [e.value for e in Environment]
+    if not isinstance(value, str) or value not in allowed:
+        hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+        return Environment.DEV, [
+            Problem("environment", f"{show(value)} is not one of {', '.join(allowed)}{hint}")
+        ]
+    environment = Environment(value)
+    if by_stack is not None and environment is not by_stack:
+        return environment, [Problem("environment", f'{show(value)} contradicts the stack name "{stack}"')]
+    return environment, []
 
 
-def _to_bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise _WrongTypeError(f"{show(value)} is not true or false")
+def _is_flat_path(key: str) -> bool:
+    """A top-level key named like a nested one (`queue.max_tasks`): `pulumi config set` without --path."""
+    return "." in key and key.split(".", 1)[0] in _SECTIONS
 
 
-def _to_int(value: object) -> int:
-    if is_whole_number(value):
-        return value
-    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
-        return int(value)
-    raise _WrongTypeError(f"{show(value)} is not a whole number")
+def _flat_path_problem(key: str) -> Problem:
+    section = key.split(".", 1)[0]
+    return Problem(
+        key,
+        f"is a top-level key with a dot in its name; a key inside {section} is set with "
+        f"`pulumi config set --path '{key}' <value>` (then remove this one with "
+        f"`pulumi config rm '{key}'`)",
+    )
 
 
-def _to_str(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    raise _WrongTypeError(f"{show(value)} is not a string")
+def _isolated_vpc_only_problems(network: object, environment: Environment) -> list[Problem]:
+    """Settings of an own VPC given while the stack uses the default VPC are a mistake; say so."""
+    if not isinstance(network, Mapping):
+        return []
+    mode = network.get("mode", _defaults(environment, "network").get("mode"))
+    if mode != NetworkMode.DEFAULT_VPC.value:
+        return []
+    return [
+        Problem(
+            f"network.{key}",
+            f'{show(network[key])} applies only when network.mode is "isolated-vpc" '
+            '(it is "default-vpc"); remove it or set network.mode',
+        )
+        for key in _ISOLATED_VPC_ONLY
+        if key in network
+    ]
 
 
-def _to_enum(value: object, kind: type[_EnumT]) -> _EnumT:
-    allowed = [str(member.value) for member in kind]
-    if isinstance(value, str) and value in allowed:
-        return kind(value)
-    hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
-    raise _WrongTypeError(f"{show(value)} is not one of {', '.join(allowed)}{hint}")
+def _defaults(environment: Environment, section: str) -> dict[str, Any]:
+    """A section's defaults in config shape: the class's own, then the environment's (`environment_defaults`).
+
+    The section is filled in before validation, so a partial object keeps the defaults of what it leaves out
+    (`batch.retry` given only `max_event_age_seconds` keeps the batch's own 2 attempts).
+    """
+    values = _config_shape(StackSettings.__dataclass_fields__[section].default_factory())
+    for dotted, value in ENVIRONMENT_DEFAULTS[environment].items():
+        head, _, key = dotted.partition(".")
+        if head == section:
+            values[key] = value.value if isinstance(value, Enum) else value
+    return values
 
 
-def _to_strings(value: object, key: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise _WrongTypeError(f"{show(value)} is a single string; write a list, such as [{show(value)}]")
-    if not isinstance(value, list | tuple):
-        raise _WrongTypeError(f"{show(value)} is not a list of strings")
-    wrong = [f"{key}[{i}] {show(item)}" for i, item in enumerate(value) if not isinstance(item, str)]
-    if wrong:
-        raise _WrongTypeError(f"every item must be a string; not strings: {', '.join(wrong)}")
-    return tuple(value)
+def _config_shape(settings: Any) -> dict[str, Any]:
+    shaped: dict[str, Any] = {}
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        if is_flattened(type(settings), field.name):
+            shaped.update(_config_shape(value))
+        elif dataclasses.is_dataclass(value):
+            shaped[field.name] = _config_shape(value)
+        else:
+            shaped[field.name] = value.value if isinstance(value, Enum) else value
+    return shaped
+
+
+def _merged(defaults: dict[str, Any], given: object) -> object:
+    if not isinstance(given, Mapping):
+        return given  # not an object: the model says so
+    merged: dict[str, Any] = dict(defaults)
+    for key, value in given.items():
+        default = defaults.get(key)
+        merged[key] = _merged(default, value) if isinstance(default, dict) else value
+    return merged
+
+
+def _model_shape(cls: type[Any], value: object, path: str) -> tuple[object, list[Problem]]:
+    """The config's object for `cls` with a flattened field's keys moved under it (`cpu` -> `size.cpu`)."""
+    if not isinstance(value, Mapping):
+        return value, []
+    shaped = dict(value)
+    problems: list[Problem] = []
+    fields = cls.__pydantic_fields__
+    for name, info in fields.items():
+        if is_flattened(cls, name):
+            if name in shaped:
+                message = f"unknown key; allowed: {', '.join(config_keys_of(cls))}"
+                problems.append(Problem(join_path(path, name), message))
+                del shaped[name]
+            inner = config_keys_of(info.annotation)
+            shaped[name] = {key: shaped.pop(key) for key in inner if key in shaped}
+        elif _is_settings_class(info.annotation) and name in shaped:
+            shaped[name], inner_problems = _model_shape(info.annotation, shaped[name], join_path(path, name))
+            problems += inner_problems
+    return shaped, problems

@@ -1,7 +1,7 @@
-"""Problems found in settings, the one error that carries them, and the small checks the settings share.
+"""Problems found in settings, the one error that carries them, and the checks pydantic has no words for.
 
-Each check returns the problems it finds instead of raising, so a settings class reports every problem of an
-instance at once and the stack config reports every problem of a stack at once.
+A check returns the reason a value is wrong (or None) instead of raising, so the settings models can report
+every problem of a stack at once.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import difflib
 import json
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
 from typing import TypeGuard
@@ -44,14 +44,29 @@ class Problem:
 
     def under(self, prefix: str) -> Problem:
         """The same problem seen from the settings object that holds this one under `prefix`."""
-        return Problem(
+        return replace(
+            self,
             path=join_path(prefix, self.path),
-            message=self.message,
             fields=tuple(join_path(prefix, field) for field in self.fields),
         )
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ItemsNotStringsProblem(Problem):
+    """A list with items that are not strings; the message names each item by its full key path."""
+
+    message: str = ""
+    values: tuple[object, ...] = ()
+    """The bad items, in the order of `fields` (their paths)."""
+
+    def __post_init__(self) -> None:
+        wrong = ", ".join(
+            f"{path} {show(value)}" for path, value in zip(self.fields, self.values, strict=True)
+        )
+        object.__setattr__(self, "message", f"every item must be a string; not strings: {wrong}")
 
 
 class SettingsError(ValueError):
@@ -63,11 +78,6 @@ class SettingsError(ValueError):
         count = len(self.problems)
         lines = "".join(f"\n  {problem}" for problem in self.problems)
         super().__init__(f"{subject}: {count} problem{'s' if count != 1 else ''}:{lines}")
-
-
-def raise_if_any(problems: Sequence[Problem]) -> None:
-    if problems:
-        raise SettingsError(problems)
 
 
 def join_path(prefix: str, path: str) -> str:
@@ -103,77 +113,47 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {show(matches[0])}?" if matches else ""
 
 
+def unknown_key_message(key: str, known: Collection[str]) -> str:
+    """An unknown key, with the close match if there is one, else every key that is allowed there."""
+    hint = did_you_mean(key, known) or f"; allowed: {', '.join(known)}"
+    return f"unknown key{hint}"
+
+
 def is_whole_number(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_range(path: str, value: object, low: int, high: int) -> list[Problem]:
-    if not is_whole_number(value):
-        return [Problem(path, f"{show(value)} is not a whole number")]
-    if not low <= value <= high:
-        return [Problem(path, f"{value} is outside the allowed range {low} to {high}")]
-    return []
-
-
-def check_bool(path: str, value: object) -> list[Problem]:
-    return [] if isinstance(value, bool) else [Problem(path, f"{show(value)} is not true or false")]
-
-
-def check_one_of(path: str, value: object, allowed: Sequence[int], what: str) -> list[Problem]:
-    if not is_whole_number(value):
-        return [Problem(path, f"{show(value)} is not a whole number")]
-    if value in allowed:
-        return []
-    below = [a for a in allowed if a < value]
-    above = [a for a in allowed if a > value]
-    nearest = " or ".join(str(n) for n in (below[-1:] + above[:1]))
-    listed = ", ".join(str(a) for a in allowed)
-    return [Problem(path, f"{value} is not {what}; allowed: {listed} (nearest: {nearest})")]
-
-
-def check_enum(path: str, value: object, enum_type: type[Enum]) -> list[Problem]:
-    if isinstance(value, enum_type):
-        return []
-    allowed = [str(member.value) for member in enum_type]
-    return [
-        Problem(path, f"{show(value)} is not one of {', '.join(allowed)}{did_you_mean(str(value), allowed)}")
-    ]
-
-
-def check_text(path: str, value: str, *, allow_empty: bool) -> list[Problem]:
-    """A piece of an S3 key: valid UTF-8 of at most 1024 bytes, without control characters."""
+def text_problem(value: str, *, allow_empty: bool) -> str | None:
+    """Why `value` cannot be a piece of an S3 key (UTF-8 of at most 1024 bytes, no control characters)."""
     if not value:
-        return [] if allow_empty else [Problem(path, '"" is empty; give a non-empty value')]
+        return None if allow_empty else '"" is empty; give a non-empty value'
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:
-        return [Problem(path, f"{show(value)} is not valid UTF-8")]
+        return f"{show(value)} is not valid UTF-8"
     if size > S3_KEY_MAX_BYTES:
-        return [Problem(path, f"is {size} bytes long in UTF-8; S3 keys allow at most {S3_KEY_MAX_BYTES}")]
+        return f"is {size} bytes long in UTF-8; S3 keys allow at most {S3_KEY_MAX_BYTES}"
     if _CONTROL_CHARACTERS.search(value):
-        return [Problem(path, f"{show(value)} contains a control character")]
-    return []
+        return f"{show(value)} contains a control character"
+    return None
 
 
-def check_key_prefix(path: str, value: str) -> list[Problem]:
-    """An S3 key prefix; empty means the whole bucket."""
+def key_prefix_problem(value: str) -> str | None:
+    """Why `value` cannot be an S3 key prefix (empty means the whole bucket), or None."""
     if value.startswith("/"):
         fixed = value.lstrip("/")
-        return [
-            Problem(
-                path, f"{show(value)} starts with '/'; S3 keys have no leading slash, write {show(fixed)}"
-            )
-        ]
-    return check_text(path, value, allow_empty=True)
+        return f"{show(value)} starts with '/'; S3 keys have no leading slash, write {show(fixed)}"
+    return text_problem(value, allow_empty=True)
 
 
-def check_distinct(path: str, values: Sequence[str], *, fold_case: bool = False) -> list[Problem]:
+def duplicate_problems(values: Sequence[str], *, fold_case: bool = False) -> list[Problem]:
+    """Each repeated item, under its index (`[2]`)."""
     seen: set[str] = set()
     problems = []
     for index, value in enumerate(values):
         key = value.casefold() if fold_case else value
         if key in seen:
-            problems.append(Problem(f"{path}[{index}]", f"{show(value)} is listed twice"))
+            problems.append(Problem(f"[{index}]", f"{show(value)} is listed twice"))
         seen.add(key)
     return problems
 
@@ -211,13 +191,7 @@ def time_zones() -> frozenset[str]:
     return frozenset(available_timezones()) - _NOT_TIME_ZONES
 
 
-def check_time_zone(path: str, value: str) -> list[Problem]:
+def time_zone_problem(value: str) -> str | None:
     if value in time_zones():
-        return []
-    return [Problem(path, f"{show(value)} is not an IANA time zone{did_you_mean(value, time_zones())}")]
-
-
-def unknown_key(section: str, key: str, known: Collection[str]) -> Problem:
-    """An unknown key, with the close match if there is one, else every key that is allowed there."""
-    hint = did_you_mean(key, known) or f"; allowed: {', '.join(known)}"
-    return Problem(join_path(section, key), f"unknown key{hint}")
+        return None
+    return f"{show(value)} is not an IANA time zone{did_you_mean(value, time_zones())}"

@@ -13,7 +13,7 @@ from types import FrameType
 
 from services.common.exit_codes import ExitCode
 from services.common.logs import JsonLog
-from services.common.settings import SettingsError, SettingsT, load
+from services.common.settings import SettingsT, WorkerSettingsError, load
 from services.common.task_metadata import task_arn
 
 
@@ -61,7 +61,7 @@ def run_worker(
     log = JsonLog(service, {"task_arn": arn})
     try:
         settings = load(settings_class)
-    except SettingsError as error:
+    except WorkerSettingsError as error:
         log.error("settings.invalid", message=str(error))
         sys.exit(ExitCode.BAD_SETTINGS)
     stop = threading.Event()

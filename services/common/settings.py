@@ -19,16 +19,20 @@ class WorkerSettings(BaseSettings):
 SettingsT = TypeVar("SettingsT", bound=WorkerSettings)
 
 
-class SettingsError(Exception):
-    """One line naming each bad variable and what is wrong with it."""
+class WorkerSettingsError(Exception):
+    """A worker's environment variables are missing or malformed: one line naming each and what is wrong.
+
+    Not the Pulumi program's `components.config.validation.SettingsError` (stack config, a list of key
+    paths): the worker image carries `services/` only, and a process's environment is another thing to fix.
+    """
 
 
 def load(settings_class: type[SettingsT]) -> SettingsT:
-    """Build the settings from the process environment (pydantic-settings reads it) or raise SettingsError."""
+    """The settings from the process environment (pydantic-settings reads it), or WorkerSettingsError."""
     try:
         return settings_class()
     except ValidationError as error:
-        raise SettingsError(describe(error)) from None
+        raise WorkerSettingsError(describe(error)) from None
 
 
 def describe(error: ValidationError) -> str:

@@ -51,3 +51,24 @@ def test_missing_and_malformed_files_name_the_file(tmp_path: Path):
     write(tmp_path, "Pulumi.dev.yaml", "config: [1, 2]\n")
     with pytest.raises(StackFileError, match=r"Pulumi\.dev\.yaml: `config` must be a mapping"):
         read_stack_config(tmp_path, "dev")
+
+
+def test_pulumi_yaml_defaults_apply_under_the_stack_file(tmp_path: Path):
+    """The one reader for the tests and the policy gate: project defaults, then the stack's own values."""
+    write(
+        tmp_path,
+        "Pulumi.yaml",
+        "name: shop\nruntime: python\nconfig:\n  tier: {default: small}\n  region-hint: eu\n"
+        "  replicas: {value: 2}\n  aws:region: {value: us-east-1}\n",
+    )
+    write(tmp_path, "Pulumi.dev.yaml", "config:\n  shop:tier: large\n")
+
+    config = read_stack_config(tmp_path, "dev")
+
+    assert config.values == {
+        "shop:tier": "large",
+        "shop:region-hint": "eu",
+        "shop:replicas": "2",
+        "aws:region": "us-east-1",
+    }
+    assert config.secret_keys == ()

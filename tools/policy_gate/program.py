@@ -14,10 +14,9 @@ from typing import Any
 import yaml
 
 from tools.pulumi_mocks import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from tools.stack_files import engine_config, project_defaults
 
 _HOST = Path(__file__).resolve().parent / "program_host.py"
-_SECRET_PLACEHOLDER = "mock-secret-value"  # noqa: S105 - a placeholder, not a secret
-"""Stands for a `secure:` config value: the gate has no passphrase or secrets provider."""
 RUN_TIMEOUT_SECONDS = 600
 
 
@@ -74,39 +73,8 @@ def load(directory: Path, stack: str) -> Program:
     raw_config = _yaml(stack_file).get("config") or {}
     if not isinstance(raw_config, Mapping):
         raise ProgramError(f"{stack_file}: `config` is not a mapping")
-    config, secret_keys = _config(name, {**_project_defaults(project), **raw_config})
+    config, secret_keys = engine_config(name, {**project_defaults(project), **raw_config})
     return Program(directory, name, main.resolve(), _python(directory, runtime), config, tuple(secret_keys))
-
-
-def _project_defaults(project: Mapping[str, Any]) -> dict[str, Any]:
-    """Config values Pulumi.yaml declares for every stack (`key: value` or `key: {default: value}`)."""
-    declared = project.get("config") or {}
-    defaults = {}
-    for key, value in declared.items() if isinstance(declared, Mapping) else ():
-        if isinstance(value, Mapping):
-            if "default" in value:
-                defaults[key] = value["default"]
-            elif "value" in value:
-                defaults[key] = value["value"]
-        else:
-            defaults[key] = value
-    return defaults
-
-
-def _config(project: str, raw: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """Namespace bare keys with the project name; strings stay, everything else is JSON (as the CLI sends)."""
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    for key, value in raw.items():
-        full_key = str(key) if ":" in str(key) else f"{project}:{key}"
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            config[full_key] = _SECRET_PLACEHOLDER
-            secret_keys.append(full_key)
-        elif isinstance(value, str):
-            config[full_key] = value
-        else:
-            config[full_key] = json.dumps(value)
-    return config, secret_keys
 
 
 def _python(directory: Path, runtime: Any) -> str:
