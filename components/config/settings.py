@@ -129,14 +129,15 @@ class FargateSize(SettingsModel):
         if allowed is None:
             detail = f"cpu must be one of {', '.join(str(cpu) for cpu in FARGATE_MEMORY_BY_CPU)}"
         elif self.memory not in allowed:
-            detail = f"{self.cpu} allows {_describe(allowed)}"
+            detail = f"{self.cpu} allows {describe_memory(allowed)}"
         else:
             return
         size = f"{self.cpu}/{self.memory}"
         yield Problem("cpu/memory", f"{size} is not a Fargate size; {detail}", ("cpu", "memory"))
 
 
-def _describe(values: tuple[int, ...]) -> str:
+def describe_memory(values: tuple[int, ...]) -> str:
+    """Memory sizes as a reader takes them in: listed when few, else a range and its step."""
     if len(values) <= 4:
         return ", ".join(str(v) for v in values)
     return f"{values[0]} to {values[-1]} in steps of {values[1] - values[0]}"
@@ -209,7 +210,8 @@ class DataSettings(SettingsModel):
     point_in_time_recovery: Annotated[Flag, Allowed("prod: true")] = False
     """DynamoDB point-in-time recovery on the results table."""
     retain_on_delete: Flag = False
-    """Keep buckets and tables when the stack is destroyed (Pulumi `retain_on_delete`)."""
+    """Keep buckets and tables when the stack is destroyed (Pulumi `retain_on_delete`); off, image
+    repositories are deleted with the images they hold."""
 
 
 def _emails(addresses: tuple[str, ...]) -> tuple[str, ...]:
@@ -286,7 +288,7 @@ class UploadSettings(SettingsModel):
     ] = (".csv", ".jsonl")
     """Only objects whose key ends in one of these start a task."""
     retry: TargetRetry = field(default_factory=TargetRetry)
-    """EventBridge's retries of a failed RunTask."""
+    """Retry policy of EventBridge's RunTask target."""
     stop_timeout_seconds: StopTimeout = 30
     """Seconds between SIGTERM and SIGKILL."""
 
@@ -323,7 +325,7 @@ class BatchSettings(SettingsModel):
     concurrency: Annotated[WholeNumber, Field(ge=1, le=64)] = 8
     """Objects the report job processes at once."""
     retry: TargetRetry = field(default_factory=lambda: TargetRetry(max_attempts=2))
-    """The Scheduler's retries of a failed RunTask."""
+    """Retry policy of the Scheduler's RunTask target."""
     stop_timeout_seconds: StopTimeout = 120
     """Seconds between SIGTERM and SIGKILL."""
 
@@ -417,10 +419,7 @@ def _relation(name: str, value: int, relation: str, other: str, other_value: int
 
 @settings_model
 class StackSettings(SettingsModel):
-    """Rules for prod (each an error naming its key; dev and staging may do as they like): `alerts.emails`
-    has at least one address, or stopped-task and dead-letter alerts reach nobody; `network.mode` is
-    `isolated-vpc`, so tasks run in private subnets without public IPs; `data.point_in_time_recovery` and
-    `data.deletion_protection` are `true`, so the results table survives a bad write or a mistaken delete."""
+    """Every setting of a stack; prod's rules are checked here (`_prod_problems`)."""
 
     environment: Annotated[Environment, Allowed("defaults to the stack name for those three stacks")]
     """Which defaults and rules apply; required for a stack not named dev, staging or prod."""
