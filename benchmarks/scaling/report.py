@@ -6,6 +6,7 @@ its scaling target, policies and alarms, and prints one table row per trace and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 from benchmarks.harness import Figure, Samples, Section
 from benchmarks.scaling.policies import ScalingSetup, cdk_queue_processing_defaults, from_resources
 from benchmarks.scaling.simulator import Outcome, Simulation, Workload
-from benchmarks.scaling.traces import Trace, all_traces
+from benchmarks.scaling.traces import Trace, all_traces, daily_peak
 from tools.policy_gate.program import load, record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ JOB_SECONDS = 10.0
 """A job a little heavier than a small S3 read and write: seconds, not milliseconds, so scaling matters."""
 START_SECONDS = 60.0
 """From the desired count going up to the task polling: Fargate placement, image pull, Python start."""
+START_SENSITIVITY_SECONDS = (30.0, 60.0, 120.0)
 
 
 def _environment(task_definition: Mapping[str, Any]) -> dict[str, str]:
@@ -70,7 +72,7 @@ def comparison(stack: str = "prod") -> tuple[Section, dict[str, dict[str, Outcom
     ours = from_resources(resources)
     workload = workload_from_resources(resources)
     cdk = cdk_queue_processing_defaults(ours.max_capacity)
-    cdk_workload = Workload(**{**workload.__dict__, "scale_in_protection": False})
+    cdk_workload = dataclasses.replace(workload, scale_in_protection=False)
     outcomes: dict[str, dict[str, Outcome]] = {}
     rows = [
         "| trace | setup | first task (min) | drain (min) | peak tasks | task-minutes | idle task-minutes "
@@ -124,6 +126,21 @@ def comparison(stack: str = "prod") -> tuple[Section, dict[str, dict[str, Outcom
     figures.append(
         Figure("scaling.idle_day.task_minutes", Samples((idle,), "task-min"), goal="= 0", met=idle == 0)
     )
+    sensitivity = [
+        "",
+        "Sensitivity to the task start time (daily peak trace; task-minutes, peak tasks in brackets):",
+        "",
+        "| task start | this program | CDK defaults |",
+        "|---|---|---|",
+    ]
+    for start in START_SENSITIVITY_SECONDS:
+        trace = daily_peak()
+        mine = simulate(ours, dataclasses.replace(workload, start_seconds=start), trace)
+        theirs = simulate(cdk, dataclasses.replace(cdk_workload, start_seconds=start), trace)
+        sensitivity.append(
+            f"| {start:g} s | {mine.task_minutes:,.0f} ({mine.peak_tasks}) | "
+            f"{theirs.task_minutes:,.0f} ({theirs.peak_tasks}) |"
+        )
     notes = [
         f"Stack `{stack}`: bounds {ours.min_capacity}-{ours.max_capacity} tasks; CDK's defaults run with the "
         f"same maximum (its own default is 2) and min 1. Model: {workload.describe()}. CDK's service gets "
@@ -132,6 +149,7 @@ def comparison(stack: str = "prod") -> tuple[Section, dict[str, dict[str, Outcom
         + ". The rules and their AWS sources are in `benchmarks/scaling/simulator.py`.",
         "",
         *rows,
+        *sensitivity,
     ]
     return Section(f"Scaling, simulated (stack {stack})", figures, notes), outcomes
 
