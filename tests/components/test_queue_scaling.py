@@ -24,7 +24,7 @@ def tracking_queries() -> list[dict]:
     "queries",
     [
         tracking_queries(),
-        queue_scaling.wake_alarm("jobs", "main", "jobs-service").metric_queries,
+        queue_scaling.wake_alarm("jobs").metric_queries,
         queue_scaling.idle_alarm("jobs", "main", "jobs-service").metric_queries,
     ],
     ids=["backlog-per-task", "wake", "idle"],
@@ -75,3 +75,24 @@ def test_step_adjustments_cover_every_breach():
     # Within CloudWatch's limit for an alarm: evaluation periods x period <= 1 day.
     idle = queue_scaling.idle_alarm("jobs", "main", "jobs-service")
     assert idle.evaluation_periods * queue_scaling.PERIOD_SECONDS <= 86400
+
+
+def test_the_wake_path_reads_the_queue_metrics_only():
+    """At zero tasks ECS may publish no Container Insights metric for the service: waking must not need one."""
+    alarm = queue_scaling.wake_alarm("jobs")
+    metrics: list[Any] = [query["metric"] for query in alarm.metric_queries if "metric" in query]
+    assert {(metric["namespace"], metric["metric_name"]) for metric in metrics} == {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesNotVisible"),
+    }
+    assert all(metric["dimensions"] == {"QueueName": "jobs"} for metric in metrics)
+    assert alarm.metric_queries[-1]["expression"] == "IF(in_flight < 1, visible, 0)"
+    assert "FILL" not in alarm.metric_queries[-1]["expression"]
+    assert alarm.treat_missing_data == "notBreaching"
+
+
+def test_one_wake_adds_one_task_while_the_first_one_starts():
+    # A Fargate task needs about a minute to run, SQS's metrics another minute or two to show its receive.
+    policy: Any = queue_scaling.wake_policy()
+    assert policy["adjustment_type"] == "ChangeInCapacity"
+    assert policy["cooldown"] == queue_scaling.WAKE_COOLDOWN_SECONDS >= 300

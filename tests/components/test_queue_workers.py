@@ -334,12 +334,12 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
 def test_wake_from_zero(monitor: RecordingMonitor):
     build()
 
-    queue_name, service_name = queue_and_service_names(monitor)
+    queue_name, _ = queue_and_service_names(monitor)
     policy = monitor.by_name("jobs-wake")
     assert policy.inputs["policyType"] == "StepScaling"
     assert policy.inputs["stepScalingPolicyConfiguration"] == {
         "adjustmentType": "ChangeInCapacity",
-        "cooldown": 120,
+        "cooldown": 300,
         "metricAggregationType": "Maximum",
         "stepAdjustments": [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}],
     }
@@ -348,18 +348,16 @@ def test_wake_from_zero(monitor: RecordingMonitor):
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
     assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (1, 1)
     assert alarm["treatMissingData"] == "notBreaching"
+    # The queue's own metrics only: no Container Insights metric, which may not exist at zero tasks.
     assert alarm["metricQueries"] == [
         alarm_metric("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name}),
         alarm_metric(
-            "desired",
-            "ECS/ContainerInsights",
-            "DesiredTaskCount",
-            {"ClusterName": CLUSTER_NAME, "ServiceName": service_name},
+            "in_flight", "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", {"QueueName": queue_name}
         ),
         {
             "id": "waiting_for_a_task",
-            "expression": "IF(FILL(desired, 0) < 1, visible, 0)",
-            "label": "Visible messages while no task is wanted",
+            "expression": "IF(in_flight < 1, visible, 0)",
+            "label": "Visible messages while none is in flight",
             "returnData": True,
         },
     ]

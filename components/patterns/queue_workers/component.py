@@ -305,7 +305,7 @@ class QueueWorkers(pulumi.ComponentResource):
             (
                 "wake",
                 queue_scaling.wake_policy(),
-                queue_scaling.wake_alarm(queue_name, args.cluster_name, service_name),
+                queue_scaling.wake_alarm(queue_name),
             ),
             (
                 "sleep",

@@ -2,24 +2,39 @@
 
 Pure functions (no resources), so tests check every expression, threshold and adjustment without Pulumi.
 
-The design, in three parts that never pull in opposite directions:
+The design, in three parts. Application Auto Scaling runs every policy of the scalable target; when several
+ask for a change at once, the one that gives the largest capacity wins, for scale-out and scale-in alike, and
+a step policy's scale-in is not held back by target tracking (Application Auto Scaling guide, "Target tracking
+scaling policies", Considerations). So the three never ask for opposite changes at the same time:
 
-* Wake (step scaling, only when the service may scale to zero): an alarm that breaches while messages are
-  visible *and* the service wants no task (`DesiredTaskCount` 0) adds one task. Target tracking cannot do
-  this: it multiplies the current capacity, and 0 times anything is 0. The gate on `DesiredTaskCount`
-  matters because CloudWatch re-invokes scaling actions every minute an alarm stays in ALARM: an
-  ungated "+1" would ramp a busy service to its maximum, an ungated "exactly 1" would undo target tracking.
+* Wake (step scaling, only when the service may scale to zero): an alarm on the queue's own metrics alone
+  breaches while messages are visible and none is in flight, i.e. while nobody is receiving, and adds one
+  task. No Container Insights metric takes part: at zero tasks ECS may publish none for the service, and
+  whether `FILL` yields a point for a series missing over the whole window is not documented. SQS publishes
+  visible and in-flight counts together, once a minute, for an active queue. Not visible alone: CloudWatch
+  re-invokes an Auto Scaling action every minute its alarm stays in ALARM, and visible messages are the
+  normal state of a busy queue, so "+1 whenever anything is visible" would add a task per cooldown until
+  `max_tasks`. Once a task receives, a message is in flight and the alarm returns to OK. Its cooldown
+  (`WAKE_COOLDOWN_SECONDS`) covers a Fargate task's start plus the minute or two before SQS's metrics show
+  the first receive; within it the policy does not add again.
+  Latency: a queue with no activity for six hours is inactive and SQS sends no metrics for it; after the
+  first message it can take up to about 15 minutes until they resume (SQS developer guide, "Monitoring Amazon
+  SQS queues using CloudWatch"), so the first message after a quiet night may wait that long for a task.
+  A message whose consumer died stays in flight until its visibility timeout, and so delays the wake by at
+  most `visibility_timeout_seconds`.
 * Backlog per task (target tracking, always): visible messages / running tasks, kept at
-  `backlog_per_task`. Its scale-in stays on; a busy worker holds ECS task scale-in protection, so a
-  lower desired count stops idle tasks only. While any message is in flight the metric is at least
-  `BUSY_FLOOR`: target tracking computes ceil(tasks * metric / target), and a plain 0 (nothing visible
-  because the workers keep up) would ask for zero tasks under a steady trickle; zero is the sleep
-  policy's decision alone.
+  `backlog_per_task`. Target tracking can scale out from zero and scale in to zero (the guide: a metric that
+  emits real 0 values lets it scale in to 0 when the minimum capacity is 0); here it never asks for zero
+  while anything is in flight: the metric is at least `BUSY_FLOOR` then, because target tracking computes
+  ceil(tasks * metric / target), and a plain 0 (nothing visible because the workers keep up) would ask for
+  zero tasks under a steady trickle. Zero is the sleep policy's decision. Its scale-in stays on; a busy worker
+  holds ECS task scale-in protection, so a lower desired count stops idle tasks only.
 * Sleep (step scaling, only when the service may scale to zero): when the service has wanted tasks and the
   queue has had nothing visible *and nothing in flight* for `IDLE_MINUTES_BEFORE_ZERO`, capacity is set
   to exactly 0. In-flight messages keep it awake, so no task is removed under a running job. Missing data
-  never counts as idle. Gated like the wake alarm, the other way round: at zero it is OK, so it neither
-  repeats "0" every minute nor races the wake policy when the first message arrives.
+  never counts as idle. Gated on `DesiredTaskCount` the other way round: at zero (no data or a 0) it is OK,
+  so it neither repeats "0" every minute nor races the wake policy when the first message arrives; a gate that
+  fails (no data) only keeps tasks running.
 """
 
 from __future__ import annotations
@@ -43,8 +58,9 @@ PERIOD_SECONDS = 60
 SQS_NAMESPACE = "AWS/SQS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 
-WAKE_COOLDOWN_SECONDS = 120
-"""Longer than Container Insights takes to report the new desired count, so one wake adds one task."""
+WAKE_COOLDOWN_SECONDS = 300
+"""A Fargate task takes about a minute to start (capacity, ENI, image pull), several on a bad day, and SQS's
+metrics show its first receive a minute or two later: within five minutes one wake adds one task."""
 IDLE_MINUTES_BEFORE_ZERO = 15
 """Minutes of an empty queue (nothing visible, nothing in flight) before the service scales to zero."""
 SLEEP_COOLDOWN_SECONDS = 300
@@ -53,8 +69,8 @@ SCALE_OUT_COOLDOWN_SECONDS = 60
 SCALE_IN_COOLDOWN_SECONDS = 300
 """... and removes them slowly: a backlog that dips for a minute should not stop warm workers."""
 
-WAKE_EXPRESSION = "IF(FILL(desired, 0) < 1, visible, 0)"
-"""Visible messages while the service wants no task; 0 otherwise. A missing desired count counts as 0."""
+WAKE_EXPRESSION = "IF(in_flight < 1, visible, 0)"
+"""Visible messages while none is in flight (nobody receives); 0 while a task works. SQS metrics only."""
 IDLE_EXPRESSION = "IF(FILL(desired, 0) > 0, visible + in_flight, 1)"
 """Messages waiting plus messages being worked on while tasks are wanted (missing if either is missing);
 1, never idle, while the service already wants none."""
@@ -154,16 +170,17 @@ def _visible_and_desired(
     ]
 
 
-def wake_alarm(
-    queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]
-) -> AlarmSpec:
-    """Breaches in the first minute with a visible message while the service wants no task."""
+def wake_alarm(queue_name: pulumi.Input[str]) -> AlarmSpec:
+    """Breaches in the first minute with a visible message and none in flight (nobody is receiving)."""
     return AlarmSpec(
-        description="Messages are waiting and the service runs no task: start one (scale from zero)",
+        description="Messages are waiting and no task receives them: start one (scale from zero)",
         metric_queries=[
-            *_visible_and_desired(queue_name, cluster_name, service_name),
+            queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum").alarm_query("visible"),
+            queue_metric("ApproximateNumberOfMessagesNotVisible", queue_name, "Maximum").alarm_query(
+                "in_flight"
+            ),
             _alarm_expression(
-                "waiting_for_a_task", WAKE_EXPRESSION, "Visible messages while no task is wanted"
+                "waiting_for_a_task", WAKE_EXPRESSION, "Visible messages while none is in flight"
             ),
         ],
         comparison_operator="GreaterThanOrEqualToThreshold",
@@ -201,8 +218,8 @@ def idle_alarm(
 
 
 def wake_policy() -> StepScaling:
-    """Step scaling: +1 task. ChangeInCapacity, not ExactCapacity 1: if the alarm fires again before it sees
-    the new desired count, adding one is harmless where setting exactly one could undo target tracking."""
+    """Step scaling: +1 task. ChangeInCapacity, not ExactCapacity 1: a step policy's scale-in is not held back
+    by target tracking, so "exactly one" would set a busy service back to one task."""
     return {
         "adjustment_type": "ChangeInCapacity",
         "cooldown": WAKE_COOLDOWN_SECONDS,
