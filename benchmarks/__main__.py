@@ -7,6 +7,7 @@ and smaller repetitions (for development; its figures are not comparable); `--no
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     sections: list[Section] = []
     started = time.monotonic()
+    load_at_start = "/".join(f"{value:.1f}" for value in os.getloadavg())
     for name in arguments.names or list(BENCHMARKS):
         began = time.monotonic()
         print(f"== {name}", file=sys.stderr, flush=True)
@@ -44,7 +46,16 @@ def main(argv: list[str]) -> int:
             sections.append(section)
             print(section.markdown(), flush=True)
         print(f"== {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
-    sections.append(Section("Run", notes=[f"`make bench` took {time.monotonic() - started:.0f} s."]))
+    load = "/".join(f"{value:.1f}" for value in os.getloadavg())
+    sections.append(
+        Section(
+            "Run",
+            notes=[
+                f"`make bench` took {time.monotonic() - started:.0f} s; load average at the start "
+                f"{load_at_start}, at the end {load} (1/5/15 min): other work shared the cores."
+            ],
+        )
+    )
     if not arguments.no_record and not arguments.quick:
         append_entry(sections, when=datetime.now(UTC))
         print("appended to benchmarks/RESULTS.md", file=sys.stderr)

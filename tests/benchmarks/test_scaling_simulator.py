@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from benchmarks.scaling.policies import (
@@ -13,6 +15,7 @@ from benchmarks.scaling.policies import (
     cdk_queue_processing_defaults,
     from_resources,
 )
+from benchmarks.scaling.report import workload_from_resources
 from benchmarks.scaling.simulator import Arrival, Simulation, Workload, _step_for
 from benchmarks.scaling.traces import DAY, burst_after_idle_day, poison_message
 
@@ -213,3 +216,43 @@ def test_the_recorded_resources_become_a_setup():
 def test_a_step_policy_without_its_alarm_is_named():
     with pytest.raises(ValueError, match="step policy queue-wake has no alarm"):
         from_resources([r for r in PROGRAM_RESOURCES if r["name"] != "queue-wake-alarm"])
+
+
+def _task_definition(environment: dict[str, str]) -> dict:
+    container = {"name": "worker", "environment": [{"name": k, "value": v} for k, v in environment.items()]}
+    # The mock records containerDefinitions JSON-encoded twice.
+    return {
+        "type": "aws:ecs/taskDefinition:TaskDefinition",
+        "inputs": {"containerDefinitions": json.dumps(json.dumps([container]))},
+        "outputs": {},
+    }
+
+
+def test_the_workload_comes_from_the_worker_task_definition_and_its_queue():
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/queue-queue-696fd1c"
+    resources = [
+        _task_definition({"RESULTS_TABLE": "t"}),
+        _task_definition({"QUEUE_URL": url, "WORKER_CONCURRENCY": "8"}),
+        {
+            "type": "aws:sqs/queue:Queue",
+            "inputs": {"visibilityTimeoutSeconds": 30},
+            "outputs": {"name": "other-queue"},
+        },
+        {
+            "type": "aws:sqs/queue:Queue",
+            "inputs": {
+                "visibilityTimeoutSeconds": 900,
+                "redrivePolicy": json.dumps({"deadLetterTargetArn": "arn:x", "maxReceiveCount": 5}),
+            },
+            "outputs": {"name": "queue-queue-696fd1c"},
+        },
+    ]
+
+    workload = workload_from_resources(resources)
+
+    assert (workload.concurrency, workload.visibility_timeout_seconds, workload.max_receive_count) == (
+        8,
+        900,
+        5,
+    )
+    assert workload.scale_in_protection is True
