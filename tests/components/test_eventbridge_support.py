@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.eventbridge import apply_input_transformer, matches, resolve_path, text_lines
+from tools.eventbridge import apply_input_transformer, matches, resolve_path, text_lines
 
 # The EC2 example of the EventBridge user guide ("Amazon EventBridge input transformation").
 EC2_EVENT: dict[str, Any] = {

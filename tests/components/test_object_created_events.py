@@ -12,7 +12,7 @@ from components.patterns.upload_processing.object_created_events import (
     run_task_overrides_transformer,
     wildcard_literal,
 )
-from tests.support.eventbridge import apply_input_transformer, matches
+from tools.eventbridge import apply_input_transformer, matches
 
 SAMPLE = json.loads((Path(__file__).parents[1] / "data" / "s3-object-created.json").read_text())
 

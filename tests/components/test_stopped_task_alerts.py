@@ -13,8 +13,8 @@ from components.patterns.stopped_task_alerts.component import (
     StoppedTaskAlertsArgs,
     subscription_name,
 )
-from tests.support.eventbridge import apply_input_transformer, matches
 from tools import pulumi_mocks
+from tools.eventbridge import apply_input_transformer, matches
 
 ACCOUNT = pulumi_mocks.DEFAULT_ACCOUNT_ID
 REGION = "eu-west-1"

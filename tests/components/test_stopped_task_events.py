@@ -17,7 +17,7 @@ from components.patterns.stopped_task_alerts.stopped_task_events import (
     stopped_task_input_template,
     stopped_task_message_lines,
 )
-from tests.support.eventbridge import apply_input_transformer, matches
+from tools.eventbridge import apply_input_transformer, matches
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"
 OTHER_CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/other"

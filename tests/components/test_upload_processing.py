@@ -9,7 +9,6 @@ import pytest
 from components.blocks.task import TaskPlatform
 from components.config.settings import DataSettings, FargateSize, TargetRetry, UploadSettings
 from components.patterns.upload_processing.component import UploadProcessing, UploadProcessingArgs
-from tests.support.eventbridge import apply_input_transformer, matches
 from tests.support.run_task import (
     deploy_and_read,
     direct_children,
@@ -18,6 +17,7 @@ from tests.support.run_task import (
     service_trust,
 )
 from tools import pulumi_mocks
+from tools.eventbridge import apply_input_transformer, matches
 from tools.pulumi_mocks import RecordingMonitor
 
 ACCOUNT = pulumi_mocks.DEFAULT_ACCOUNT_ID
