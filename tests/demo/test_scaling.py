@@ -1,90 +1,41 @@
-"""The worker-count model reads the recorded scaling target, policies and alarm thresholds."""
+"""The worker count for a burst comes from the benchmarks' scaling simulation over the recorded policies."""
 
-from typing import Any
+from pathlib import Path
 
-from tools.demo.graph import Graph, from_records
-from tools.demo.scaling import ScalingModel, for_service
+import pytest
 
-SERVICE_ID = "service/cluster-1/svc-1"
+from tools.demo.graph import Graph, Resource, record_stack
+from tools.demo.scaling import burst, runs
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def graph(max_tasks: int = 3, target: float = 100.0) -> Graph:
-    def resource(
-        typ: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        return {"urn": f"urn:{name}", "type": typ, "name": name, "inputs": inputs, "outputs": outputs or {}}
+@pytest.fixture(scope="module")
+def dev() -> Graph:
+    return record_stack(ROOT, "dev")
 
-    policy = "aws:appautoscaling/policy:Policy"
-    records = [
-        resource(
-            "aws:ecs/service:Service",
-            "svc",
-            {"cluster": "arn:aws:ecs:us-east-1:1:cluster/cluster-1"},
-            {"name": "svc-1"},
-        ),
-        resource(
-            "aws:appautoscaling/target:Target",
-            "scaling",
-            {"resourceId": SERVICE_ID, "minCapacity": 0.0, "maxCapacity": float(max_tasks)},
-        ),
-        resource(
-            policy,
-            "backlog",
-            {"resourceId": SERVICE_ID, "targetTrackingScalingPolicyConfiguration": {"targetValue": target}},
-        ),
-        resource(
-            policy,
-            "wake",
-            {
-                "resourceId": SERVICE_ID,
-                "stepScalingPolicyConfiguration": {
-                    "adjustmentType": "ChangeInCapacity",
-                    "stepAdjustments": [{"scalingAdjustment": 1.0}],
-                },
-            },
-            {"arn": "arn:wake"},
-        ),
-        resource(
-            policy,
-            "sleep",
-            {
-                "resourceId": SERVICE_ID,
-                "stepScalingPolicyConfiguration": {
-                    "adjustmentType": "ExactCapacity",
-                    "stepAdjustments": [{"scalingAdjustment": 0.0}],
-                },
-            },
-        ),
-        resource(
-            "aws:cloudwatch/metricAlarm:MetricAlarm",
-            "wake-alarm",
-            {"alarmActions": ["arn:wake"], "threshold": 1.0},
-        ),
+
+def worker_and_queue(graph: Graph) -> tuple[Resource, Resource]:
+    (queue,) = [queue for queue in graph.of_type("aws:sqs/queue:Queue") if queue.inputs.get("redrivePolicy")]
+    url = queue.outputs["url"]
+    (worker,) = [
+        definition
+        for definition in graph.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        if url in str(definition.inputs["containerDefinitions"])
     ]
-    return from_records("dev", "us-east-1", "1", records)
+    return worker, queue
 
 
-def model(**kwargs: Any) -> ScalingModel:
-    built = graph(**kwargs)
-    return for_service(built, built.of_type("aws:ecs/service:Service")[0])
+def test_a_small_burst_wakes_one_task_and_ends_at_zero(dev):
+    scale_out, scale_in = burst(dev, *worker_and_queue(dev), messages=12, poison=1)
+    assert (scale_out.tasks, scale_in.tasks) == (1, 0)
+    assert "max 3" in scale_out.why
 
 
-def test_numbers_come_from_the_recorded_target_and_policies():
-    found = model(max_tasks=5, target=10.0)
-    assert (found.min_tasks, found.max_tasks, found.target_per_task) == (0, 5, 10.0)
-    assert (found.wake_threshold, found.wake_adjustment, found.sleep_capacity) == (1.0, 1, 0)
+def test_a_large_burst_reaches_the_recorded_maximum(dev):
+    scale_out, _ = burst(dev, *worker_and_queue(dev), messages=2000, poison=0)
+    assert scale_out.tasks == 3  # queue.max_tasks of Pulumi.dev.yaml
 
 
-def test_from_zero_a_few_messages_wake_one_task():
-    assert model().desired(0, 13, 0).tasks == 1
-
-
-def test_a_large_backlog_asks_for_ceil_visible_over_target_clamped_to_max():
-    assert model().desired(1, 250, 0).tasks == 3
-    assert model(max_tasks=10).desired(1, 250, 0).tasks == 3
-    assert model(max_tasks=2).desired(1, 250, 0).tasks == 2
-
-
-def test_an_empty_queue_scales_to_zero_but_a_job_in_flight_keeps_the_task():
-    assert model().desired(2, 0, 0).tasks == 0
-    assert model().desired(1, 0, 3).tasks == 1
+def test_runs_of_equal_counts_read_as_minute_ranges():
+    assert runs([0, 1, 1, 1, 0]) == "0 (minute 0), 1 (minutes 1-3), 0 (minute 4)"

@@ -18,6 +18,9 @@ from tools.demo.flows import QUEUE
 from tools.demo.processes import Processes
 from tools.demo.timeline import Timeline
 
+# One demo run serves every test here: keep them on one pytest-xdist process (make pytest: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("e2e")
+
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[tuple[DemoRun, Processes]]:

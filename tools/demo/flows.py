@@ -312,7 +312,6 @@ class Flows:
             "3. Queue workers: a burst -> scaling policy -> worker tasks -> queue drains, poison -> DLQ"
         )
         service = self.graph.one(SERVICE, lambda _: True, "the queue service")
-        model = scaling.for_service(self.graph, service)
         definition = self.runner.definition(str(service.inputs["taskDefinition"]))
         queue_url = self.deployment.real(_env(definition, "QUEUE_URL"))
         bucket = self.deployment.real(_env(definition, "OUTPUT_BUCKET"))
@@ -345,12 +344,13 @@ class Flows:
         self.timeline.say(
             "sqs", f"SendMessage x {BURST} job messages + 1 poison message to {queue_url.rsplit('/', 1)[-1]}"
         )
-        visible, in_flight = self._depth(queue_url)
-        decision = model.desired(0, visible, in_flight)
-        self.results.scaling.append(decision)
-        self.timeline.say(
-            "scaling", f"{visible} visible, {in_flight} in flight -> {decision.tasks} task(s): {decision.why}"
+        work_queue = self.graph.one(
+            QUEUE, lambda queue: self.deployment.real(queue.outputs.get("url")) == queue_url, "the work queue"
         )
+        scale_out, scale_in = scaling.burst(self.graph, definition, work_queue, BURST, poison=1)
+        self.results.scaling.extend([scale_out, scale_in])
+        self.timeline.say("scaling", f"{BURST + 1} messages -> {scale_out.tasks} task(s): {scale_out.why}")
+        decision = scale_out
         cluster = str(service.inputs["cluster"])
         deployment_id = f"ecs-svc/{uuid.uuid4().int % 10**19:019d}"
         workers = []
@@ -384,16 +384,14 @@ class Flows:
                     f"task {task.id[:12]}: message.malformed, receive {line.get('receive_count')}:"
                     f" {line.get('problem', '')[:80]}",
                 )
-        decision = model.desired(len(workers), *self._depth(queue_url))
-        self.results.scaling.append(decision)
+        decision = scale_in
         self.timeline.say("scaling", f"queue empty -> {decision.tasks} task(s): {decision.why}")
-        deployment = deployment_id
         stop_timeout = max(
             int(container.get("stopTimeout", 30)) for container in definition.document("containerDefinitions")
         )
         for task in workers[decision.tasks :]:
             code, reason = task_events.SERVICE_SCALE_IN
-            task.stop((code, reason.format(deployment=deployment)), grace_seconds=stop_timeout)
+            task.stop((code, reason.format(deployment=deployment_id)), grace_seconds=stop_timeout)
             self._stopped(task)
         listed = s3.list_objects_v2(Bucket=bucket, Prefix=output_prefix).get("Contents", [])
         self.results.queue_outputs = [item["Key"] for item in listed]

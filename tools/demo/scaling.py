@@ -1,29 +1,28 @@
-"""The queue service's worker count, from the program's own scaling target and policies.
+"""The queue service's worker count for a burst, from the program's own scaling target, policies and alarms.
 
-Application Auto Scaling and CloudWatch alarms do not run in the emulator, so the demo asks this model.
-The numbers (min and max tasks, the target value, the step adjustments and their alarms' thresholds) come
-from the recorded graph; the model of how they combine, stated here once:
-
-- target tracking on backlog per task (visible messages / running tasks): AWS sets the capacity that
-  brings the metric to the target, `ceil(visible / target)` tasks;
-- a `ChangeInCapacity` step policy (the wake-up from zero): while no task is wanted and at least its
-  alarm's threshold of messages is visible, the capacity grows by its adjustment;
-- an `ExactCapacity` step policy (the scale to zero): when nothing is visible or in flight, the capacity
-  becomes its adjustment;
-- the result is clamped to the scalable target's min and max. Cooldowns and alarm evaluation periods are
-  not modelled: the demo asks at one moment, after the burst is sent, and again once the queue is empty.
+Application Auto Scaling and CloudWatch alarms do not run in the emulator, so the demo asks the scaling
+simulation the benchmarks use (`benchmarks/scaling/simulator.py`, whose docstring states the model: one
+data point a minute, alarm evaluation periods and missing data, step and target-tracking policies with
+their cooldowns, scale from and to zero). It reads the same recorded resources
+(`benchmarks.scaling.policies.from_resources`); the demo adds only the work: the burst it sends (the
+poison message included), jobs of `JOB_SECONDS`, tasks running `START_SECONDS` after they are asked for.
+The demo runs the peak task count the simulation reaches, and stops them all when it asks for zero.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass
 
-from tools.demo.graph import Graph, GraphError, Resource
+from benchmarks.scaling.policies import from_resources
+from benchmarks.scaling.simulator import Arrival, Simulation, Workload
+from tools.demo.graph import Graph, Resource
 
-TARGET = "aws:appautoscaling/target:Target"
-POLICY = "aws:appautoscaling/policy:Policy"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+JOB_SECONDS = 1.0
+"""The demo's jobs convert a few rows: about a second each, not the benchmark's heavier 10 s."""
+START_SECONDS = 60.0
+"""From the desired count going up to the task polling: Fargate placement, image pull, Python start."""
+SIMULATED_MINUTES = 60
 
 
 @dataclass(frozen=True)
@@ -32,79 +31,49 @@ class Decision:
     why: str
 
 
-@dataclass(frozen=True)
-class ScalingModel:
-    min_tasks: int
-    max_tasks: int
-    target_per_task: float | None
-    wake_threshold: float | None
-    wake_adjustment: int
-    sleep_capacity: int | None
-
-    def desired(self, current: int, visible: int, in_flight: int) -> Decision:
-        reasons: list[str] = []
-        wanted = current
-        if self.wake_threshold is not None and current == 0 and visible >= self.wake_threshold:
-            wanted = current + self.wake_adjustment
-            reasons.append(
-                f"wake-up step: {visible} visible >= {self.wake_threshold:g} with 0 tasks"
-                f" -> +{self.wake_adjustment}"
-            )
-        if self.target_per_task and (visible or in_flight) and wanted > 0:
-            tracked = math.ceil(visible / self.target_per_task)
-            if tracked > wanted:
-                reasons.append(
-                    f"target tracking: ceil({visible} / {self.target_per_task:g} per task) = {tracked}"
-                )
-                wanted = tracked
-            else:
-                reasons.append(
-                    f"target tracking: ceil({visible} / {self.target_per_task:g} per task) = {tracked},"
-                    f" keeps {wanted}"
-                )
-        if self.sleep_capacity is not None and visible == 0 and in_flight == 0:
-            wanted = self.sleep_capacity
-            reasons.append(
-                f"scale-to-zero step: nothing visible or in flight -> exactly {self.sleep_capacity}"
-            )
-        clamped = max(self.min_tasks, min(self.max_tasks, wanted))
-        if clamped != wanted:
-            reasons.append(f"clamped to min {self.min_tasks} / max {self.max_tasks}")
-        return Decision(clamped, "; ".join(reasons) or f"no policy applies: stays at {current}")
+def _records(graph: Graph) -> list[dict[str, object]]:
+    return [
+        {"type": resource.type, "name": resource.name, "inputs": resource.inputs, "outputs": resource.outputs}
+        for resource in graph
+    ]
 
 
-def _alarm_threshold(graph: Graph, policy: Resource) -> float | None:
-    arn = policy.outputs.get("arn")
-    alarms = graph.find(ALARM, lambda alarm: arn in (alarm.inputs.get("alarmActions") or []))
-    return float(alarms[0].inputs["threshold"]) if alarms else None
-
-
-def for_service(graph: Graph, service: Resource) -> ScalingModel:
-    cluster = str(service.inputs.get("cluster", "")).rsplit("/", 1)[-1]
-    resource_id = f"service/{cluster}/{service.outputs['name']}"
-    targets = graph.find(TARGET, lambda target: target.inputs.get("resourceId") == resource_id)
-    if not targets:
-        raise GraphError(f"no scalable target for {resource_id}: the service does not scale")
-    target = targets[0]
-    model = ScalingModel(
-        min_tasks=int(target.inputs["minCapacity"]),
-        max_tasks=int(target.inputs["maxCapacity"]),
-        target_per_task=None,
-        wake_threshold=None,
-        wake_adjustment=0,
-        sleep_capacity=None,
+def burst(
+    graph: Graph, worker: Resource, queue: Resource, messages: int, poison: int
+) -> tuple[Decision, Decision]:
+    """The tasks the service reaches for `messages` (+ `poison`) sent at once, and where it ends."""
+    containers = worker.document("containerDefinitions")
+    environment = {item["name"]: item["value"] for item in containers[0].get("environment", [])}
+    redrive = json.loads(str(queue.inputs["redrivePolicy"]))
+    workload = Workload(
+        concurrency=int(environment.get("WORKER_CONCURRENCY", 1)),
+        job_seconds=JOB_SECONDS,
+        start_seconds=START_SECONDS,
+        visibility_timeout_seconds=float(queue.inputs["visibilityTimeoutSeconds"]),
+        max_receive_count=int(redrive["maxReceiveCount"]),
+        scale_in_protection=True,
     )
-    for policy in graph.find(POLICY, lambda policy: policy.inputs.get("resourceId") == resource_id):
-        tracking = policy.inputs.get("targetTrackingScalingPolicyConfiguration")
-        step = policy.inputs.get("stepScalingPolicyConfiguration")
-        if tracking:
-            model = replace(model, target_per_task=float(tracking["targetValue"]))
-        elif step and step.get("stepAdjustments"):
-            adjustment = int(step["stepAdjustments"][0]["scalingAdjustment"])
-            if step.get("adjustmentType") == "ChangeInCapacity" and adjustment > 0:
-                model = replace(
-                    model, wake_threshold=_alarm_threshold(graph, policy), wake_adjustment=adjustment
-                )
-            elif step.get("adjustmentType") == "ExactCapacity":
-                model = replace(model, sleep_capacity=adjustment)
-    return model
+    setup = from_resources(_records(graph))
+    arrivals = [Arrival(0, messages)] + ([Arrival(0, poison, poison=True)] if poison else [])
+    outcome = Simulation(setup, workload).run(arrivals, SIMULATED_MINUTES * 60)
+    per_minute = list(outcome.minute_tasks)
+    ends = per_minute[-1] if per_minute else setup.min_capacity
+    scale_out = Decision(
+        outcome.peak_tasks,
+        f"simulated from the recorded policies (min {setup.min_capacity}, max {setup.max_capacity}), "
+        f"tasks by minute: {runs(per_minute)}",
+    )
+    scale_in = Decision(ends, f"the simulation ends at {ends} task(s) once the queue is empty")
+    return scale_out, scale_in
+
+
+def runs(per_minute: list[int]) -> str:
+    """`[0, 1, 1, 1, 0]` as `0 (minute 0), 1 (minutes 1-3), 0 (minute 4)`."""
+    parts: list[str] = []
+    start = 0
+    for minute in range(1, len(per_minute) + 1):
+        if minute == len(per_minute) or per_minute[minute] != per_minute[start]:
+            span = f"minute {start}" if minute - 1 == start else f"minutes {start}-{minute - 1}"
+            parts.append(f"{per_minute[start]} ({span})")
+            start = minute
+    return ", ".join(parts)
