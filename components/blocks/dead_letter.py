@@ -1,5 +1,7 @@
-"""Dead-letter queues for events a target could not take, kept so nothing is lost silently.
+"""What happens to an event its target could not take: retried, then kept in a dead-letter queue, so
+nothing is lost silently.
 
+`retry_policy` is the retry policy of EventBridge targets and Scheduler schedules alike.
 `dead_letter_queue` creates the queue and its TLS-only queue policy: SSE with SQS-managed keys (EventBridge
 and Scheduler cannot send to a queue under the AWS-managed `aws/sqs` KMS key) and the longest retention,
 14 days, to give a person time to look. EventBridge rules also need a grant in that policy,
@@ -14,10 +16,20 @@ import pulumi_aws as aws
 
 from components.blocks.queue_policy import GrantsFor, attach_tls_only_policy
 from components.blocks.renames import child_options
+from components.config.settings import TargetRetry
 from components.iam.resource_policies import event_rule_sends
 
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 """SQS maximum."""
+
+
+def retry_policy(retry: TargetRetry) -> dict[str, int]:
+    """A target's retry policy in Pulumi's shape, the same for EventBridge and Scheduler
+    (`EventTargetRetryPolicyArgs(**...)`, `ScheduleTargetRetryPolicyArgs(**...)`); then the dead letters."""
+    return {
+        "maximum_retry_attempts": retry.max_attempts,
+        "maximum_event_age_in_seconds": retry.max_event_age_seconds,
+    }
 
 
 def dead_letter_queue(

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.blocks.renames import child_options
-from components.iam.resource_policies import Statement, deny_insecure_transport, policy_document
+from components.iam.documents import Statement, deny_insecure_transport, policy_document
 
 GrantsFor = Callable[[pulumi.Output[str]], Sequence[Statement]]
 """Builds a queue's extra policy statements from its ARN."""
@@ -30,10 +30,9 @@ def attach_tls_only_policy(
     """Creates queue policy `name` on `queue`, parented to `parent`: `grants_for(queue.arn)` plus TLS-only.
     A policy renamed from `former_name` keeps its URN (components.blocks.renames)."""
     grants = grants_for(queue.arn) if grants_for else ()
-    document = policy_document([*grants, deny_insecure_transport(queue.arn, "sqs:*")])
     return aws.sqs.QueuePolicy(
         name,
         queue_url=queue.url,
-        policy=pulumi.Output.json_dumps(document),
+        policy=policy_document([*grants, deny_insecure_transport(queue.arn, "sqs:*")]),
         opts=child_options(parent, former_name),
     )

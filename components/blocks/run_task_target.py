@@ -15,8 +15,8 @@ import pulumi_aws as aws
 
 from components.blocks.renames import child_options
 from components.blocks.task import TaskPlatform, WorkerTask
-from components.config.settings import TargetRetry
 from components.iam import grants, trust
+from components.iam.documents import Statement, policy_document
 
 FARGATE_LAUNCH_TYPE = "FARGATE"
 PLATFORM_VERSION = "LATEST"
@@ -40,17 +40,9 @@ def fargate_placement(platform: TaskPlatform, task: WorkerTask) -> dict[str, Any
     }
 
 
-def retry_policy(retry: TargetRetry) -> dict[str, int]:
-    """Retry policy (Pulumi's shape, the same for both services); then the event goes to the dead letters."""
-    return {
-        "maximum_retry_attempts": retry.max_attempts,
-        "maximum_event_age_in_seconds": retry.max_event_age_seconds,
-    }
-
-
 def run_task_statements(
-    task: WorkerTask, cluster_arn: pulumi.Input[str], extra: Sequence[grants.Statement] = ()
-) -> list[grants.Statement]:
+    task: WorkerTask, cluster_arn: pulumi.Input[str], extra: Sequence[Statement] = ()
+) -> list[Statement]:
     """Start any revision of the task's family on one cluster, hand it exactly its two roles."""
     return [
         *grants.run_task(task.task_definition.arn_without_revision, cluster_arn),
@@ -73,7 +65,7 @@ def run_task_role(
     source_arn: pulumi.Input[str],
     task: WorkerTask,
     cluster_arn: pulumi.Input[str],
-    extra_statements: Sequence[grants.Statement] = (),
+    extra_statements: Sequence[Statement] = (),
     parent: pulumi.Resource,
 ) -> RunTaskRole:
     """Role f"{name}-role" and its policy f"{name}-policy", assumable only by `service` acting for
@@ -88,7 +80,7 @@ def run_task_role(
     policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
-        policy=grants.policy_document(run_task_statements(task, cluster_arn, extra_statements)),
+        policy=policy_document(run_task_statements(task, cluster_arn, extra_statements)),
         opts=child_options(parent, former_name=f"{name}-role-policy"),
     )
     return RunTaskRole(role=role, policy=policy)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam.documents import deny_insecure_transport, policy_document
+
 NONCURRENT_VERSION_DAYS = 30
 """Overwritten or deleted versions stay recoverable this long, then expire."""
 INCOMPLETE_UPLOAD_DAYS = 7
@@ -94,18 +96,5 @@ class SecureBucket(pulumi.ComponentResource):
 
 def tls_only_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """Deny every request that does not use TLS (AWS Foundational Security Best Practices S3.5)."""
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
-    )
+    objects = pulumi.Output.concat(bucket_arn, "/*")
+    return policy_document([deny_insecure_transport([bucket_arn, objects], "s3:*")])

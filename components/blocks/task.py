@@ -13,16 +13,21 @@ import pulumi
 import pulumi_aws as aws
 
 from components.blocks.image import WorkerImage, WorkerImageArgs
-from components.config.settings import CpuArchitecture, FargateSize
+from components.config.settings import (
+    MAX_STOP_TIMEOUT,
+    MIN_STOP_TIMEOUT,
+    CpuArchitecture,
+    FargateSize,
+    LogSettings,
+)
 from components.iam import grants, trust
+from components.iam.documents import Statement, policy_document
 
 TMP_VOLUME = "tmp"
 """The root file system is read-only; the worker writes only to /tmp, a task-scoped volume."""
 
 CONTAINER_USER = "10001:10001"
 """Matches the non-root user of services/Dockerfile; set here too so ECS never runs the image as root."""
-
-_FARGATE_STOP_TIMEOUT = range(2, 121)
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,8 @@ class TaskPlatform:
     assign_public_ip: bool
     """True only in public subnets (default VPC), where tasks reach ECR and AWS APIs over the internet."""
     cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
-    log_retention_days: int = 30
+    log_retention_days: int = field(default_factory=lambda: LogSettings().retention_days)
+    """Default: `LogSettings`' own."""
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,22 @@ class WorkerTaskArgs:
     platform: TaskPlatform
     size: FargateSize = field(default_factory=FargateSize)
     stop_timeout_seconds: int = 30
-    """Seconds between SIGTERM and SIGKILL; Fargate allows 2 to 120."""
+    """Seconds between SIGTERM and SIGKILL, within Fargate's MIN_STOP_TIMEOUT..MAX_STOP_TIMEOUT."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Container environment set in the task definition (settings that do not change per run)."""
-    task_role_statements: Sequence[grants.Statement] = ()
+    task_role_statements: Sequence[Statement] = ()
     """Everything the worker may do in AWS, from the grant helpers. Empty: the task role has no policy."""
     force_delete_images: bool = False
     """Let `pulumi destroy` delete the image repository with its images (dev)."""
+
+
+def check_args(name: str, args: WorkerTaskArgs) -> None:
+    """What ECS would refuse only half-way through a deployment."""
+    if not MIN_STOP_TIMEOUT <= args.stop_timeout_seconds <= MAX_STOP_TIMEOUT:
+        raise ValueError(
+            f"WorkerTask {name}: stop_timeout_seconds {args.stop_timeout_seconds}"
+            f" is outside Fargate's {MIN_STOP_TIMEOUT}..{MAX_STOP_TIMEOUT}"
+        )
 
 
 class WorkerTask(pulumi.ComponentResource):
@@ -65,11 +80,7 @@ class WorkerTask(pulumi.ComponentResource):
     container_name: str
 
     def __init__(self, name: str, args: WorkerTaskArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if args.stop_timeout_seconds not in _FARGATE_STOP_TIMEOUT:
-            raise ValueError(
-                f"WorkerTask {name}: stop_timeout_seconds {args.stop_timeout_seconds}"
-                " is outside Fargate's 2..120"
-            )
+        check_args(name, args)
         super().__init__("ecs-event-patterns:index:WorkerTask", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
@@ -100,7 +111,7 @@ class WorkerTask(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=self.execution_role.id,
-            policy=grants.policy_document(
+            policy=policy_document(
                 [*grants.pull_image(self.image.repository_arn), *grants.write_logs(self.log_group.arn)]
             ),
             opts=child,
@@ -116,7 +127,7 @@ class WorkerTask(pulumi.ComponentResource):
                 aws.iam.RolePolicy(
                     f"{name}-task-policy",
                     role=self.task_role.id,
-                    policy=grants.policy_document(args.task_role_statements),
+                    policy=policy_document(args.task_role_statements),
                     opts=child,
                 )
             ]

@@ -2,7 +2,7 @@
 
 Like CDK's `grantRead`/`grantConsumeMessages`, but as pure functions returning statements, so a test can
 assert the exact action list and resource of every grant without any Pulumi runtime. ARNs may be
-`pulumi.Output`s; `policy_document` renders the statements with `Output.json_dumps`.
+`pulumi.Output`s; `components.iam.documents.policy_document` renders the statements.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from typing import Any
 
 import pulumi
 
-Statement = dict[str, Any]
-"""One IAM policy statement; values may be Pulumi Outputs."""
-
-IAM_VERSION = "2012-10-17"
+from components.iam import arns, principals
+from components.iam.documents import Statement
 
 QUEUE_CONSUMER_ACTIONS = (
     "sqs:ReceiveMessage",
@@ -33,10 +31,6 @@ def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]], **cond
     if condition:
         statement["Condition"] = condition
     return statement
-
-
-def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps({"Version": IAM_VERSION, "Statement": list(statements)})
 
 
 def _under(bucket_arn: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
@@ -69,14 +63,10 @@ def table_items(table_arn: pulumi.Input[str], actions: Sequence[str]) -> list[St
     return [allow(actions, [table_arn])]
 
 
-def consume_messages(
-    queue_arn: pulumi.Input[str], key_arn: pulumi.Input[str] | None = None
-) -> list[Statement]:
-    """CDK's grantConsumeMessages: receive, extend, delete; kms:Decrypt when the queue uses a CMK."""
-    statements = [allow(QUEUE_CONSUMER_ACTIONS, [queue_arn])]
-    if key_arn is not None:
-        statements.append(allow(["kms:Decrypt"], [key_arn]))
-    return statements
+def consume_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
+    """CDK's grantConsumeMessages: receive, extend, delete. Our queues use SQS-managed keys (SSE-SQS), so
+    no KMS grant is needed; a queue under a customer-managed key would also need `kms:Decrypt` on it."""
+    return [allow(QUEUE_CONSUMER_ACTIONS, [queue_arn])]
 
 
 def send_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
@@ -85,15 +75,8 @@ def send_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
 
 def protect_own_tasks(cluster_arn: pulumi.Input[str]) -> list[Statement]:
     """Scale-in protection for tasks of one cluster (the worker protects itself while busy)."""
-    task_arns = pulumi.Output.from_input(cluster_arn).apply(_tasks_of_cluster)
+    task_arns = pulumi.Output.from_input(cluster_arn).apply(arns.cluster_task_arns)
     return [allow(TASK_PROTECTION_ACTIONS, [task_arns])]
-
-
-def _tasks_of_cluster(cluster_arn: str) -> str:
-    # arn:aws:ecs:r:a:cluster/NAME -> arn:aws:ecs:r:a:task/NAME/*
-    if ":cluster/" not in cluster_arn:
-        raise ValueError(f"{cluster_arn!r} is not an ECS cluster ARN")
-    return cluster_arn.replace(":cluster/", ":task/", 1) + "/*"
 
 
 def pull_image(repository_arn: pulumi.Input[str]) -> list[Statement]:
@@ -124,6 +107,6 @@ def pass_roles(role_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
         allow(
             ["iam:PassRole"],
             role_arns,
-            StringEquals={"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+            StringEquals={"iam:PassedToService": principals.ECS_TASKS},
         )
     ]

@@ -1,6 +1,6 @@
 """Resource policies of the alert topic, its KMS key and event dead-letter queues: pure statement builders.
 
-Values may be plain strings or Pulumi Outputs; the caller serialises with `pulumi.Output.json_dumps`.
+Values may be plain strings or Pulumi Outputs; each policy comes rendered as the JSON its resource takes.
 
 Why these conditions (AWS documentation, and what it leaves open):
 - Topic policy: EventBridge publishes as `events.amazonaws.com`; `aws:SourceArn` (the rule ARN) and
@@ -24,12 +24,12 @@ Why these conditions (AWS documentation, and what it leaves open):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pulumi
 
-EVENTS_PRINCIPAL = "events.amazonaws.com"
-CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+from components.iam.documents import Statement, deny_insecure_transport, policy_document
+from components.iam.principals import CLOUDWATCH, EVENTBRIDGE
+
 SNS_DATA_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
 TOPIC_OWNER_ACTIONS = [
     "sns:AddPermission",
@@ -41,12 +41,6 @@ TOPIC_OWNER_ACTIONS = [
     "sns:SetTopicAttributes",
     "sns:Subscribe",
 ]
-
-Statement = dict[str, Any]
-
-
-def policy_document(statements: Sequence[Statement]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def account_root(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -60,25 +54,13 @@ def alarm_arn_pattern(
     return pulumi.Output.concat("arn:", partition, ":cloudwatch:", region, ":", account_id, ":alarm:*")
 
 
-def deny_insecure_transport(resource_arn: pulumi.Input[str], action: str) -> Statement:
-    """Refuse requests not made over TLS (AWS services always use TLS, so their grants are unaffected)."""
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": action,
-        "Resource": resource_arn,
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
 def alert_key_policy(
     *,
     partition: pulumi.Input[str],
     region: pulumi.Input[str],
     account_id: pulumi.Input[str],
     topic_arn: pulumi.Input[str],
-) -> dict[str, Any]:
+) -> pulumi.Output[str]:
     """Key policy of the customer-managed key that encrypts the alert topic."""
     topic_context = {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}
     return policy_document(
@@ -93,7 +75,7 @@ def alert_key_policy(
             {
                 "Sid": "EventBridgePublishesToAlertTopic",
                 "Effect": "Allow",
-                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Principal": {"Service": EVENTBRIDGE},
                 "Action": SNS_DATA_KEY_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": topic_context},
@@ -101,7 +83,7 @@ def alert_key_policy(
             {
                 "Sid": "CloudWatchAlarmsPublishToAlertTopic",
                 "Effect": "Allow",
-                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Principal": {"Service": CLOUDWATCH},
                 "Action": SNS_DATA_KEY_ACTIONS,
                 "Resource": "*",
                 "Condition": {
@@ -120,7 +102,7 @@ def alert_topic_policy(
     account_id: pulumi.Input[str],
     topic_arn: pulumi.Input[str],
     rule_arns: Sequence[pulumi.Input[str]],
-) -> dict[str, Any]:
+) -> pulumi.Output[str]:
     """Topic policy: the owner account manages it, the rules and this account's alarms may publish."""
     return policy_document(
         [
@@ -134,7 +116,7 @@ def alert_topic_policy(
             {
                 "Sid": "StoppedTaskRulePublishes",
                 "Effect": "Allow",
-                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Principal": {"Service": EVENTBRIDGE},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {
@@ -145,7 +127,7 @@ def alert_topic_policy(
             {
                 "Sid": "AccountAlarmsPublish",
                 "Effect": "Allow",
-                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Principal": {"Service": CLOUDWATCH},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
                 "Condition": {
@@ -163,7 +145,7 @@ def event_rule_sends(queue_arn: pulumi.Input[str], source_arn: pulumi.Input[str]
     return {
         "Sid": "EventRuleSendsFailedEvents",
         "Effect": "Allow",
-        "Principal": {"Service": EVENTS_PRINCIPAL},
+        "Principal": {"Service": EVENTBRIDGE},
         "Action": "sqs:SendMessage",
         "Resource": queue_arn,
         "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},

@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import pulumi
 
-from components.iam.grants import IAM_VERSION
-
-ECS_TASKS = "ecs-tasks.amazonaws.com"
-EVENTBRIDGE = "events.amazonaws.com"
-SCHEDULER = "scheduler.amazonaws.com"
+from components.iam import principals
+from components.iam.documents import policy_document
 
 
 def service_trust_policy(
     service: str, *, account_id: pulumi.Input[str], source_arn: pulumi.Input[str]
 ) -> pulumi.Output[str]:
     """Only `service`, only for this account, only for sources matching `source_arn` (wildcards allowed)."""
-    return pulumi.Output.json_dumps(
-        {
-            "Version": IAM_VERSION,
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": source_arn},
-                    },
-                }
-            ],
-        }
+    return policy_document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                },
+            }
+        ]
     )
 
 
@@ -38,4 +32,4 @@ def ecs_tasks_trust_policy(
 ) -> pulumi.Output[str]:
     """Task and execution roles: ECS tasks of this account and region (AWS's recommended condition)."""
     source = pulumi.Output.concat("arn:", partition, ":ecs:", region, ":", account_id, ":*")
-    return service_trust_policy(ECS_TASKS, account_id=account_id, source_arn=source)
+    return service_trust_policy(principals.ECS_TASKS, account_id=account_id, source_arn=source)

@@ -1,21 +1,25 @@
-"""Checks the pattern components make on their args before they create any child."""
+"""The checks every job pattern (upload processing, scheduled batch, queue workers) makes on its args.
+
+Each component module has its own `check_args(name, args)`, called before any child is created; it starts
+with this one and adds what only that pattern can check.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 import pulumi
 
 from components.blocks.task import TaskPlatform
 from components.config.settings import DataSettings
-
-_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+from components.iam import arns
 
 
 class PatternArgs(Protocol):
     """What every RunTask pattern's args carry besides its own settings."""
 
+    @property
+    def settings(self) -> object: ...
     @property
     def platform(self) -> TaskPlatform: ...
     @property
@@ -24,10 +28,10 @@ class PatternArgs(Protocol):
     def alarm_topic_arn(self) -> pulumi.Input[str]: ...
 
 
-def check_pattern_args(component: str, args: PatternArgs, settings: object, settings_type: type) -> None:
+def check_args(component: str, args: PatternArgs, settings_type: type) -> None:
     """Each field of the expected type (a mistake of the caller, named here) and a real topic ARN."""
     for field, value, expected in (
-        ("settings", settings, settings_type),
+        ("settings", args.settings, settings_type),
         ("platform", args.platform, TaskPlatform),
         ("data", args.data, DataSettings),
     ):
@@ -35,5 +39,5 @@ def check_pattern_args(component: str, args: PatternArgs, settings: object, sett
             raise TypeError(f"{component}: {field} is a {type(value).__name__}, not a {expected.__name__}")
     topic = args.alarm_topic_arn
     # An Output is checked by AWS once it is known.
-    if isinstance(topic, str) and not _SNS_TOPIC_ARN.match(topic):
+    if isinstance(topic, str) and not arns.is_topic_arn(topic):
         raise ValueError(f"{component}: alarm_topic_arn {topic!r} is not an SNS topic ARN")

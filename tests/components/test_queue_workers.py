@@ -529,6 +529,10 @@ def test_register_outputs_carries_the_same_values(monitor: RecordingMonitor):
             {"alarm_topic_arn": "arn:aws:sqs:us-east-1:123456789012:alerts"},
             r"alarm_topic_arn 'arn:aws:sqs:us-east-1:123456789012:alerts' is not an SNS topic ARN",
         ),
+        (
+            {"platform": dataclasses.replace(args().platform, cluster_arn=CLUSTER_NAME)},
+            rf"QueueWorkers jobs: platform.cluster_arn: '{CLUSTER_NAME}' is not an ECS cluster ARN",
+        ),
     ],
 )
 def test_invalid_args_fail_before_any_resource(monitor: RecordingMonitor, overrides: dict, message: str):

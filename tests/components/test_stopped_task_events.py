@@ -10,7 +10,6 @@ import pytest
 
 from components.config.settings import AlertSettings
 from components.patterns.stopped_task_alerts.stopped_task_events import (
-    cluster_name_from_arn,
     cluster_tasks_console_url,
     stopped_task_event_pattern,
     stopped_task_input_paths,
@@ -319,11 +318,3 @@ def test_rule_and_target_stay_within_eventbridge_limits():
     assert all(name.isalnum() for name in paths)
     console = cluster_tasks_console_url("ap-southeast-2", longest_cluster)
     assert len(stopped_task_input_template(console)) <= 8192
-
-
-def test_cluster_name_comes_from_the_arn_and_bad_arns_are_named():
-    assert cluster_name_from_arn(CLUSTER_ARN) == "jobs"
-    with pytest.raises(ValueError, match=r"cluster_arn: 'jobs' is not an ECS cluster ARN"):
-        cluster_name_from_arn("jobs")
-    with pytest.raises(ValueError, match="is not an ECS cluster ARN"):
-        cluster_name_from_arn("arn:aws:ecs:us-east-1:123456789012:service/jobs/web")

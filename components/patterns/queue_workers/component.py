@@ -21,8 +21,9 @@ from components.blocks.queue_policy import attach_tls_only_policy
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
 from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
 from components.config.settings import DataSettings, QueueSettings
-from components.iam import grants
-from components.patterns.pattern_args import check_pattern_args
+from components.iam import arns, grants
+from components.iam.documents import Statement
+from components.patterns import pattern_args
 from components.patterns.queue_workers import scaling as queue_scaling
 
 WORKER = "worker"
@@ -38,9 +39,7 @@ RECEIVE_WAIT_SECONDS = 20
 @dataclass(frozen=True, kw_only=True)
 class QueueWorkersArgs:
     settings: QueueSettings = field(default_factory=QueueSettings)
-    """Queue, task size, scaling bounds and Spot use. Default: `QueueSettings()` (0 to 10 tasks of 0.25 vCPU
-    and 512 MiB, 100 visible messages per task, 4 jobs at once per task, 5 receives before the dead-letter
-    queue, 300 s visibility, 4 days retention, all on Spot)."""
+    """Queue, task size, scaling bounds and Spot use; each default is documented on `QueueSettings`."""
     platform: TaskPlatform
     """Cluster, subnets and security groups the service's tasks run in."""
     cluster_name: pulumi.Input[str]
@@ -49,7 +48,7 @@ class QueueWorkersArgs:
     it, and `EcsCluster.cluster_name` resolves only once the Fargate capacity providers are attached."""
     data: DataSettings = field(default_factory=DataSettings)
     """Only `retain_on_delete` applies: keep the data bucket when the stack is destroyed, and do not delete
-    the image repository while it holds images. `DataSettings()` is dev: both go with the stack."""
+    the image repository while it holds images. Defaults: `DataSettings`."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic that receives the dead-letter alarm."""
 
@@ -71,7 +70,7 @@ def worker_environment(
 
 def worker_statements(
     *, queue_arn: pulumi.Input[str], bucket_arn: pulumi.Input[str], cluster_arn: pulumi.Input[str]
-) -> list[grants.Statement]:
+) -> list[Statement]:
     """Everything the worker may do: consume its queue, read inputs, write outputs, protect its tasks."""
     return [
         *grants.consume_messages(queue_arn),
@@ -119,19 +118,21 @@ def service_resource_id(
     return pulumi.Output.concat("service/", cluster_name, "/", service_name)
 
 
-def validate(name: str, args: QueueWorkersArgs) -> None:
-    """The checks every pattern makes, then what only this one can: the cluster's name matches its ARN.
+def check_args(name: str, args: QueueWorkersArgs) -> None:
+    """The checks every job pattern makes, then what only this one can: the cluster's name matches its ARN.
     QueueSettings checks its own fields and their relations (visibility timeout, min/max tasks)."""
     component = f"QueueWorkers {name}"
-    check_pattern_args(component, args, args.settings, QueueSettings)
+    pattern_args.check_args(component, args, QueueSettings)
     cluster_name, cluster_arn = args.cluster_name, args.platform.cluster_arn
     if isinstance(cluster_name, str) and not cluster_name:
         raise ValueError(f"{component}: cluster_name is empty; the scaling target and its metrics need it")
-    if (
-        isinstance(cluster_name, str)
-        and isinstance(cluster_arn, str)
-        and not cluster_arn.endswith(f":cluster/{cluster_name}")
-    ):
+    if not isinstance(cluster_arn, str):
+        return  # An Output: ECS checks it once it is known.
+    try:
+        arn_name = arns.cluster_name(cluster_arn)
+    except ValueError as error:
+        raise ValueError(f"{component}: platform.{error}") from None
+    if isinstance(cluster_name, str) and arn_name != cluster_name:
         # Else the service would run in one cluster and scale on the metrics of another.
         raise ValueError(
             f"{component}: cluster_name {cluster_name!r} is not the cluster of platform.cluster_arn "
@@ -152,7 +153,7 @@ class QueueWorkers(pulumi.ComponentResource):
     task_definition_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: QueueWorkersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        validate(name, args)
+        check_args(name, args)
         super().__init__("ecs-event-patterns:index:QueueWorkers", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)

@@ -13,13 +13,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.blocks import alarms
-from components.blocks.dead_letter import dead_letter_queue
-from components.blocks.run_task_target import fargate_placement, retry_policy, run_task_role
+from components.blocks.dead_letter import dead_letter_queue, retry_policy
+from components.blocks.run_task_target import fargate_placement, run_task_role
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
 from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
 from components.config.settings import BatchSettings, DataSettings
-from components.iam import grants, trust
-from components.patterns.pattern_args import check_pattern_args
+from components.iam import grants, principals
+from components.iam.documents import Statement
+from components.patterns import pattern_args
 
 WORKER = "report"
 """services/Dockerfile target and container name."""
@@ -35,7 +36,7 @@ CHECKPOINT_MARKERS = "state/done/"
 """Under the output prefix, one marker object per finished input (services/report/checkpoint.py)."""
 
 
-def report_task_statements(bucket_arn: pulumi.Input[str], settings: BatchSettings) -> list[grants.Statement]:
+def report_task_statements(bucket_arn: pulumi.Input[str], settings: BatchSettings) -> list[Statement]:
     """Everything the report worker may do: list and read its input; list its checkpoint markers and write
     markers and reports under the output prefix. Nothing else in the bucket."""
     return [
@@ -57,15 +58,20 @@ def flexible_time_window(minutes: int) -> aws.scheduler.ScheduleFlexibleTimeWind
 @dataclass(frozen=True, kw_only=True)
 class ScheduledBatchArgs:
     settings: BatchSettings = field(default_factory=BatchSettings)
-    """Schedule, time zone, window, prefixes, concurrency, task size, retries. Default `BatchSettings()`:
-    hourly in UTC, on time, input/ -> reports/, 8 at once, 0.5 vCPU and 1 GiB, 2 retries within an hour."""
+    """Schedule, time zone, window, prefixes, concurrency, task size, retries; each default is documented on
+    `BatchSettings`."""
     platform: TaskPlatform
     """Cluster, subnets and security groups the tasks run in."""
     data: DataSettings = field(default_factory=DataSettings)
-    """Retention of the bucket (and whether the image repository is deleted with its images).
-    `DataSettings()` is dev: both go with the stack."""
+    """Retention of the bucket (and whether the image repository is deleted with its images). Defaults:
+    `DataSettings`."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic that receives the schedule-failure and dead-letter alarms."""
+
+
+def check_args(name: str, args: ScheduledBatchArgs) -> None:
+    """The checks every job pattern makes; BatchSettings checks the schedule and prefixes itself."""
+    pattern_args.check_args(f"ScheduledBatch {name}", args, BatchSettings)
 
 
 class ScheduledBatch(pulumi.ComponentResource):
@@ -80,7 +86,7 @@ class ScheduledBatch(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ScheduledBatchArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        check_pattern_args(f"ScheduledBatch {name}", args, args.settings, BatchSettings)
+        check_args(name, args)
         super().__init__("ecs-event-patterns:index:ScheduledBatch", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
@@ -112,7 +118,7 @@ class ScheduledBatch(pulumi.ComponentResource):
         dead_letters = dead_letter_queue(f"{name}-dead-letters", parent=self)
         scheduler_role = run_task_role(
             f"{name}-scheduler",
-            service=trust.SCHEDULER,
+            service=principals.SCHEDULER,
             source_arn=group.arn,
             task=task,
             cluster_arn=args.platform.cluster_arn,

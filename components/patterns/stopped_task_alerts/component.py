@@ -13,11 +13,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.blocks.alarms import dead_letter_queue_alarm, failed_invocations_alarm
-from components.blocks.dead_letter import event_target_dead_letter_queue
+from components.blocks.dead_letter import event_target_dead_letter_queue, retry_policy
 from components.config.settings import AlertSettings, TargetRetry
+from components.iam import arns
 from components.iam.resource_policies import alert_key_policy, alert_topic_policy
 from components.patterns.stopped_task_alerts.stopped_task_events import (
-    cluster_name_from_arn,
     cluster_tasks_console_url,
     stopped_task_event_pattern,
     stopped_task_input_paths,
@@ -37,14 +37,17 @@ class StoppedTaskAlertsArgs:
     cluster_arn: pulumi.Input[str]
     """ARN of the ECS cluster whose stopped tasks alert. Required."""
     settings: AlertSettings = field(default_factory=AlertSettings)
-    """Subscribers and noise filters. Default: AlertSettings(), every noise filter on, no subscriber."""
+    """Subscribers and noise filters; each default is documented on `AlertSettings`."""
 
 
-def validate_args(args: StoppedTaskAlertsArgs) -> None:
+def check_args(name: str, args: StoppedTaskAlertsArgs) -> None:
     """Reject what would fail half-way through a deployment, naming the input."""
     # AlertSettings validates the addresses (format, duplicates) itself.
     if isinstance(args.cluster_arn, str):
-        cluster_name_from_arn(args.cluster_arn)
+        try:
+            arns.cluster_name(args.cluster_arn)
+        except ValueError as error:
+            raise ValueError(f"StoppedTaskAlerts {name}: {error}") from None
 
 
 def subscription_name(component: str, email: str) -> str:
@@ -67,7 +70,7 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: StoppedTaskAlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        validate_args(args)
+        check_args(name, args)
         super().__init__("ecs-event-patterns:index:StoppedTaskAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Parented, so they ask the component's provider (another region or account), not the default one.
@@ -95,10 +98,8 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
         key_policy = aws.kms.KeyPolicy(
             f"{name}-key-policy",
             key_id=key.key_id,
-            policy=pulumi.Output.json_dumps(
-                alert_key_policy(
-                    partition=partition, region=region, account_id=account_id, topic_arn=self.topic.arn
-                )
+            policy=alert_key_policy(
+                partition=partition, region=region, account_id=account_id, topic_arn=self.topic.arn
             ),
             opts=child,
         )
@@ -122,14 +123,12 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
         topic_policy = aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
-            policy=pulumi.Output.json_dumps(
-                alert_topic_policy(
-                    partition=partition,
-                    region=region,
-                    account_id=account_id,
-                    topic_arn=self.topic.arn,
-                    rule_arns=[self.rule.arn],
-                )
+            policy=alert_topic_policy(
+                partition=partition,
+                region=region,
+                account_id=account_id,
+                topic_arn=self.topic.arn,
+                rule_arns=[self.rule.arn],
             ),
             opts=child,
         )
@@ -147,10 +146,7 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
                 input_paths=stopped_task_input_paths(),
                 input_template=console_url.apply(stopped_task_input_template),
             ),
-            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
-                maximum_retry_attempts=TARGET_RETRY.max_attempts,
-                maximum_event_age_in_seconds=TARGET_RETRY.max_event_age_seconds,
-            ),
+            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(**retry_policy(TARGET_RETRY)),
             dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dead_letters.arn),
             # Publishing fails until the topic and key policies let EventBridge in.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[topic_policy, key_policy]),

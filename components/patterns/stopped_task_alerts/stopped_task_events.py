@@ -56,13 +56,13 @@ where the task ARN in the message identifies the task); the task ARN itself is i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from components.config.settings import AlertSettings
+from components.iam import arns
 
 ONE_OFF_GROUP_PREFIX = "family:"
 """`group` of tasks started by RunTask (EventBridge, Scheduler, people); services use "service:<name>"."""
@@ -73,8 +73,6 @@ USER_STOP_CODE = "UserInitiated"
 
 REPORTED_CONTAINERS = 3
 """Containers named in the message (worker plus sidecars); the console shows the rest of a bigger task."""
-
-_CLUSTER_ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/(?P<name>[A-Za-z0-9_-]{1,255})$")
 
 
 def excluded_stop_codes(settings: AlertSettings) -> tuple[str, ...]:
@@ -129,20 +127,9 @@ def stopped_task_event_pattern(cluster_arn: pulumi.Input[str], settings: AlertSe
     return {"source": ["aws.ecs"], "detail-type": ["ECS Task State Change"], "detail": detail}
 
 
-def cluster_name_from_arn(cluster_arn: str) -> str:
-    """`example` from `arn:aws:ecs:us-east-1:123456789012:cluster/example`; a clear error otherwise."""
-    match = _CLUSTER_ARN.match(cluster_arn)
-    if match is None:
-        raise ValueError(
-            f"cluster_arn: {cluster_arn!r} is not an ECS cluster ARN"
-            " (arn:aws:ecs:<region>:<account>:cluster/<name>)"
-        )
-    return match["name"]
-
-
 def cluster_tasks_console_url(region: str, cluster_arn: str) -> str:
     """The ECS console page listing the cluster's tasks (filter "Stopped" there to see this one)."""
-    name = cluster_name_from_arn(cluster_arn)
+    name = arns.cluster_name(cluster_arn)
     return f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{name}/tasks?region={region}"
 
 

@@ -13,13 +13,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.blocks import alarms
-from components.blocks.dead_letter import event_target_dead_letter_queue
-from components.blocks.run_task_target import fargate_placement, retry_policy, run_task_role
+from components.blocks.dead_letter import event_target_dead_letter_queue, retry_policy
+from components.blocks.run_task_target import fargate_placement, run_task_role
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
 from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
 from components.config.settings import DataSettings, UploadSettings
-from components.iam import grants, trust
-from components.patterns.pattern_args import check_pattern_args
+from components.iam import grants, principals
+from components.iam.documents import Statement
+from components.patterns import pattern_args
 from components.patterns.upload_processing.object_created_events import (
     object_created_pattern,
     object_key_filters,
@@ -42,7 +43,7 @@ RESULT_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 
 def ingest_task_statements(
     bucket_arn: pulumi.Input[str], key_prefix: str, table_arn: pulumi.Input[str]
-) -> list[grants.Statement]:
+) -> list[Statement]:
     """Everything the ingest worker may do: read uploaded objects (named versions too), write results."""
     return [
         *grants.read_objects(bucket_arn, key_prefix, versions=True),
@@ -53,20 +54,20 @@ def ingest_task_statements(
 @dataclass(frozen=True, kw_only=True)
 class UploadProcessingArgs:
     settings: UploadSettings = field(default_factory=UploadSettings)
-    """Key filter, task size, retry policy and stop timeout. Default: `UploadSettings()` (incoming/*.csv,
-    incoming/*.jsonl; 0.25 vCPU, 512 MiB; 3 retries within an hour)."""
+    """Key filter, task size, retry policy and stop timeout; defaults: see `UploadSettings`."""
     platform: TaskPlatform
     """Cluster, subnets and security groups the tasks run in."""
     data: DataSettings = field(default_factory=DataSettings)
     """Deletion protection, PITR and retention of the bucket and table; without retention the image repository
-    is deleted with its images. `DataSettings()` is dev: all off."""
+    is deleted with its images. Defaults: `DataSettings`."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic that receives the FailedInvocations and dead-letter alarms."""
 
 
-def _check(name: str, args: UploadProcessingArgs) -> None:
+def check_args(name: str, args: UploadProcessingArgs) -> None:
+    """The checks every job pattern makes, then the key filter (S3 URL-encodes keys in its events)."""
     component = f"UploadProcessing {name}"
-    check_pattern_args(component, args, args.settings, UploadSettings)
+    pattern_args.check_args(component, args, UploadSettings)
     try:
         object_key_filters(args.settings.key_prefix, args.settings.key_suffixes)
     except ValueError as error:
@@ -88,7 +89,7 @@ class UploadProcessing(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: UploadProcessingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        _check(name, args)
+        check_args(name, args)
         super().__init__("ecs-event-patterns:index:UploadProcessing", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
@@ -127,7 +128,7 @@ class UploadProcessing(pulumi.ComponentResource):
         )
         events_role = run_task_role(
             f"{name}-events",
-            service=trust.EVENTBRIDGE,
+            service=principals.EVENTBRIDGE,
             source_arn=rule.arn,
             task=task,
             cluster_arn=args.platform.cluster_arn,
