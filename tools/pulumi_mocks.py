@@ -27,6 +27,14 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 
+ZONE_LETTERS = "abcd"
+"""The mock's available zones: `<region>a` to `<region>d`."""
+ENDPOINT_ZONE_GAPS: Mapping[str, tuple[str, ...]] = {"sts": ("b",)}
+"""Real regions have zones where a given interface endpoint service is not offered
+(DescribeVpcEndpointServices lists the zones it is in); the mock has one such gap, so a program that ignores
+it puts a subnet where the endpoint cannot be."""
+
+
 @dataclass(frozen=True)
 class RecordedResource:
     """One registration as the engine saw it: camelCase inputs, the mock's outputs, the resource graph."""
@@ -88,6 +96,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT_ID
     calls: list[RecordedCall] = field(default_factory=list)
+    endpoint_zone_gaps: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(ENDPOINT_ZONE_GAPS)
+    )
+    """Interface endpoint service -> zone letters where the mock does not offer it."""
 
     @property
     def partition(self) -> str:
@@ -187,7 +199,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
             china_named = self.partition == "aws-cn" and service.startswith("ecr.")
             prefix = "cn.com.amazonaws" if china_named else "com.amazonaws"
             name = f"{prefix}.{self.region}.{service}"
-            return {"id": name, "serviceName": name, "service": service, "serviceType": service_type}
+            gaps = self.endpoint_zone_gaps.get(service, ()) if service_type == "Interface" else ()
+            zones = [f"{self.region}{letter}" for letter in ZONE_LETTERS if letter not in gaps]
+            return {
+                "id": name,
+                "serviceName": name,
+                "service": service,
+                "serviceType": service_type,
+                "availabilityZones": zones,
+            }
         if function == "aws:ec2/getVpc:getVpc":
             return {
                 "id": "vpc-0default0000000",
@@ -199,8 +219,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             ids = [f"subnet-0default00000000{index}" for index in range(3)]
             return {"id": self.region, "ids": ids}
         if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{letter}" for letter in "abc"]
-            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 4)]}
+            names = [f"{self.region}{letter}" for letter in ZONE_LETTERS]
+            zone_ids = [f"use1-az{index}" for index in range(1, len(ZONE_LETTERS) + 1)]
+            return {"id": self.region, "names": names, "zoneIds": zone_ids}
         if function == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             return {
                 "authorizationToken": "QVdTOnRva2Vu",

@@ -2,13 +2,23 @@
 
 `default-vpc` (dev) uses the account's default VPC and gives tasks a public IP. `isolated-vpc` (staging, prod)
 builds private subnets whose only way out is VPC endpoints, or a NAT gateway per availability zone.
+
+An interface endpoint has a network interface in each subnet it serves, and an endpoint service is not
+offered in every zone of a region (`DescribeVpcEndpointServices` lists its zones). So with endpoints the
+subnets go to the first `az_count` zones where every interface endpoint the tasks need is offered, and a
+region with too few such zones fails the run with the services and zones named.
+
+No `ecs`, `ecs-agent` or `ecs-telemetry` endpoint: "Tasks using the Fargate launch type don't require the
+interface VPC endpoints for Amazon ECS" (ECS developer guide, "Amazon ECS interface VPC endpoints"). The
+worker's task scale-in protection calls go to `$ECS_AGENT_URI`, the Fargate-managed agent, which reaches ECS
+through Fargate's own interface, not the task's subnets.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -17,7 +27,8 @@ from components.config.settings import Egress, NetworkMode, NetworkSettings
 
 HTTPS = 443
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "sqs", "sts")
-"""What the workers and the ECS agent call besides S3 and DynamoDB (gateway endpoints)."""
+"""What the workers and the image pull call besides S3 and DynamoDB (gateway endpoints); no ECS endpoint, see
+the module docstring."""
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
 
 
@@ -27,6 +38,25 @@ def subnet_cidrs(vpc_cidr: str, az_count: int) -> tuple[list[str], list[str]]:
     extra_bits = math.ceil(math.log2(2 * az_count))
     blocks = [str(block) for block in network.subnets(prefixlen_diff=extra_bits)]
     return blocks[:az_count], blocks[az_count : 2 * az_count]
+
+
+def endpoint_zones(available: Sequence[str], offered: Mapping[str, Sequence[str]], count: int) -> list[str]:
+    """The first `count` zones of `available` (in the region's order) where every service of `offered`
+    (service -> zones it is offered in) is; a clear error when fewer qualify."""
+    qualifying = [zone for zone in available if all(zone in zones for zones in offered.values())]
+    if len(qualifying) >= count:
+        return qualifying[:count]
+    gaps = "; ".join(
+        f"{service} is not offered in {', '.join(missing)}"
+        for service, zones in sorted(offered.items())
+        if (missing := [zone for zone in available if zone not in zones])
+    )
+    raise ValueError(
+        f"network.az_count: {count} zones need every interface endpoint "
+        f"({', '.join(sorted(offered))}), but only {len(qualifying)} of the region's available zones "
+        f"({', '.join(available)}) offer them all ({gaps or 'too few zones'}); lower network.az_count "
+        "or use network.egress nat"
+    )
 
 
 def https_egress(
@@ -67,11 +97,13 @@ class TaskNetwork(pulumi.ComponentResource):
     def _invoke_opts(self) -> pulumi.InvokeOutputOptions:
         return pulumi.InvokeOutputOptions(parent=self)
 
-    def _endpoint_service_name(self, service: str, service_type: str) -> pulumi.Output[str]:
+    def _endpoint_service(
+        self, service: str, service_type: str
+    ) -> pulumi.Output[aws.ec2.GetVpcEndpointServiceResult]:
         # Looked up, not composed: in China some services' names start "cn." (ECR's, for one).
         return aws.ec2.get_vpc_endpoint_service_output(
             service=service, service_type=service_type, opts=self._invoke_opts()
-        ).service_name
+        )
 
     def _task_security_group(self, egress: list[aws.ec2.SecurityGroupEgressArgs]) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
@@ -109,7 +141,21 @@ class TaskNetwork(pulumi.ComponentResource):
             opts=child,
         )
         self.vpc_id = vpc.id
-        zones = aws.get_availability_zones_output(state="available", opts=self._invoke_opts()).names
+        available = aws.get_availability_zones_output(state="available", opts=self._invoke_opts()).names
+        interface_services: dict[str, pulumi.Output[aws.ec2.GetVpcEndpointServiceResult]] = {}
+        if settings.egress is Egress.NAT:
+            zones: pulumi.Output[list[str]] = available
+        else:
+            interface_services = {
+                service: self._endpoint_service(service, "Interface") for service in INTERFACE_ENDPOINTS
+            }
+            zones = pulumi.Output.all(
+                available, *[found.availability_zones for found in interface_services.values()]
+            ).apply(
+                lambda values: endpoint_zones(
+                    values[0], dict(zip(interface_services, values[1:], strict=True)), settings.az_count
+                )
+            )
         private_cidrs, public_cidrs = subnet_cidrs(settings.vpc_cidr, settings.az_count)
         private_subnets: list[aws.ec2.Subnet] = []
         private_route_tables: list[aws.ec2.RouteTable] = []
@@ -124,7 +170,7 @@ class TaskNetwork(pulumi.ComponentResource):
             self._create_nat_egress(vpc, zones, public_cidrs, private_route_tables)
             self.security_group_id = self._task_security_group([https_egress(cidr_blocks=["0.0.0.0/0"])]).id
             return
-        self._create_endpoints(vpc, settings, private_subnets, private_route_tables)
+        self._create_endpoints(vpc, settings, interface_services, private_subnets, private_route_tables)
 
     def _subnet(
         self,
@@ -153,6 +199,7 @@ class TaskNetwork(pulumi.ComponentResource):
         self,
         vpc: aws.ec2.Vpc,
         settings: NetworkSettings,
+        interface_services: Mapping[str, pulumi.Output[aws.ec2.GetVpcEndpointServiceResult]],
         private_subnets: list[aws.ec2.Subnet],
         private_route_tables: list[aws.ec2.RouteTable],
     ) -> None:
@@ -161,7 +208,7 @@ class TaskNetwork(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=vpc.id,
-                service_name=self._endpoint_service_name(service, "Gateway"),
+                service_name=self._endpoint_service(service, "Gateway").service_name,
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[table.id for table in private_route_tables],
                 opts=child,
@@ -185,11 +232,11 @@ class TaskNetwork(pulumi.ComponentResource):
             egress=[],
             opts=child,
         )
-        for service in INTERFACE_ENDPOINTS:
+        for service, found in interface_services.items():
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}",
                 vpc_id=vpc.id,
-                service_name=self._endpoint_service_name(service, "Interface"),
+                service_name=found.service_name,
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=[subnet.id for subnet in private_subnets],

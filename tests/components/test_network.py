@@ -3,7 +3,7 @@
 import pulumi
 import pytest
 
-from components.blocks.network import INTERFACE_ENDPOINTS, TaskNetwork, subnet_cidrs
+from components.blocks.network import INTERFACE_ENDPOINTS, TaskNetwork, endpoint_zones, subnet_cidrs
 from components.config.settings import Egress, NetworkMode, NetworkSettings
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
@@ -74,7 +74,8 @@ def test_isolated_vpc_with_endpoints(monitor: RecordingMonitor):
     assert vpc.inputs["enableDnsHostnames"]
     assert vpc.inputs["enableDnsSupport"]
     subnets = sorted(monitor.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
-    assert [s.inputs["availabilityZone"] for s in subnets] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    # The mock offers sts in every zone but us-east-1b: an sts endpoint cannot serve a subnet there.
+    assert [s.inputs["availabilityZone"] for s in subnets] == ["us-east-1a", "us-east-1c", "us-east-1d"]
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
     assert not monitor.of_type("aws:ec2/internetGateway:InternetGateway")
     assert not monitor.of_type("aws:ec2/natGateway:NatGateway")
@@ -121,3 +122,41 @@ def test_isolated_vpc_with_nat(monitor: RecordingMonitor):
     assert not monitor.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert monitor.by_name("net-tasks").inputs["egress"] == [HTTPS_ANYWHERE]
     assert all(resource.name.startswith("net") for resource in monitor.recorded)
+
+
+def test_zones_are_where_every_interface_endpoint_is_offered():
+    available = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    offered = {"logs": available, "sqs": ["eu-west-1a", "eu-west-1c"], "sts": available}
+    assert endpoint_zones(available, offered, 2) == ["eu-west-1a", "eu-west-1c"]
+    assert endpoint_zones(available, {}, 2) == ["eu-west-1a", "eu-west-1b"]
+    with pytest.raises(ValueError, match=r"^network\.az_count: 3 zones") as error:
+        endpoint_zones(available, offered, 3)
+    assert str(error.value) == (
+        "network.az_count: 3 zones need every interface endpoint (logs, sqs, sts), but only 2 of the "
+        "region's available zones (eu-west-1a, eu-west-1b, eu-west-1c) offer them all (sqs is not offered "
+        "in eu-west-1b); lower network.az_count or use network.egress nat"
+    )
+
+
+def test_too_few_zones_with_every_endpoint_fail_the_run(monitor: RecordingMonitor):
+    monitor.recording_mocks.endpoint_zone_gaps = {"sts": ("b",), "ecr.dkr": ("c",)}
+    with pytest.raises(
+        Exception,
+        match=r"only 2 of the region's available zones .*\(ecr\.dkr is not offered in us-east-1c; "
+        r"sts is not offered in us-east-1b\); lower network\.az_count or use network\.egress nat",
+    ):
+        build(NetworkSettings(mode=NetworkMode.ISOLATED_VPC, az_count=3))
+
+
+def test_with_nat_the_zones_need_no_endpoint(monitor: RecordingMonitor):
+    build(NetworkSettings(mode=NetworkMode.ISOLATED_VPC, egress=Egress.NAT, az_count=2))
+
+    subnets = monitor.of_type("aws:ec2/subnet:Subnet")
+    assert {s.inputs["availabilityZone"] for s in subnets} == {"us-east-1a", "us-east-1b"}
+    assert not [c for c in monitor.recording_mocks.calls if c.token.endswith("getVpcEndpointService")]
+
+
+def test_no_ecs_endpoint_for_fargate_tasks():
+    """ECS developer guide: "Tasks using the Fargate launch type don't require the interface VPC endpoints
+    for Amazon ECS"; task protection goes to the Fargate-managed agent at $ECS_AGENT_URI."""
+    assert not {"ecs", "ecs-agent", "ecs-telemetry"} & set(INTERFACE_ENDPOINTS)
