@@ -129,7 +129,7 @@ def run_demo(stack: str, endpoint_url: str | None, timeline: Timeline, processes
     with contextlib.ExitStack() as stack_of_things, tempfile.TemporaryDirectory(prefix="demo-") as scratch:
         if endpoint_url is None:
             endpoint_url = stack_of_things.enter_context(moto_server(processes))
-            timeline.say("moto", f"moto_server on {endpoint_url}")
+            timeline.say("moto", f"moto_server on {endpoint_url}, pid {processes.running()[0]}")
         endpoint = Endpoint(endpoint_url, graph.region)
         timeline.heading(f"Deploying the graph onto {endpoint_url}")
         deployment = deploy.deploy(graph, endpoint)

@@ -184,7 +184,8 @@ class Flows:
         self.results.tasks.append(task)
         self.timeline.say(
             "run-task",
-            f"{by} -> task {task.id[:12]} of {_family(request.task_definition_arn)} ({task.request.group})",
+            f"{by} -> task {task.id[:12]} of {_family(request.task_definition_arn)} ({task.request.group}),"
+            f" pid {', '.join(str(container.process.pid) for container in task.containers)}",
         )
         return task
 
