@@ -21,8 +21,10 @@ from services.worker.operations import OPERATIONS, JobControl, Output
 from services.worker.protection import TaskProtection
 from services.worker.run import QueueWorker
 from services.worker.settings import QueueWorkerSettings
-from tests.services.fake_ecs_agent import TASK_ARN, FakeEcsAgent
 from tests.services.support import Aws, LogTail, assert_bad_setting_named, start
+from tools.demo.agent import AgentTask, LocalAgent
+
+TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/workers/0123456789abcdef0123456789abcdef"
 
 # A 1 s visibility timeout and stop deadlines of a few seconds: run alone (`make test`), not beside other tests.
 pytestmark = pytest.mark.timing
@@ -247,17 +249,26 @@ def test_task_protection_is_held_while_busy_and_released_when_idle(aws: Aws, s3:
     s3.put_object(Bucket=BUCKET, Key="in/a.csv", Body=b"a\n1\n")
     send(aws, queues.url, [job("in/a.csv")])
 
-    with FakeEcsAgent() as agent:
-        worker = LogTail(start("worker", {**worker_env(aws, queues, visibility_seconds=5), **agent.env}))
+    agent = LocalAgent()
+    calls: list[dict[str, Any]] = []
+    task = AgentTask(
+        TASK_ARN, "arn:aws:ecs:us-east-1:123456789012:cluster/workers", "workers", "1", calls.append
+    )
+    try:
+        agent_env = agent.register("task-1", task)
+        worker = LogTail(start("worker", {**worker_env(aws, queues, visibility_seconds=5), **agent_env}))
         worker.wait_for("job.completed")
         worker.wait_for("protection.set", count=2)
         finished = worker.stop()
+    finally:
+        agent.close()
 
     assert finished.returncode == 0, finished
-    assert agent.protection_calls == [
+    assert task.protection_requests == [
         {"ProtectionEnabled": True, "ExpiresInMinutes": 2},
         {"ProtectionEnabled": False},
     ]
+    assert [call["operation"] for call in calls] == ["UpdateTaskProtection", "UpdateTaskProtection"]
     assert {line["task_arn"] for line in finished.logs} == {TASK_ARN}
 
 

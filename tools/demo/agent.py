@@ -6,7 +6,8 @@
   agent makes `ecs:UpdateTaskProtection` / `ecs:GetTaskProtection` calls with the task role's credentials
   (ECS developer guide, "Protect your Amazon ECS tasks from being terminated by scale-in events"), so each
   request is recorded as that call of the task, beside its boto3 calls.
-One server on 127.0.0.1 serves every task under a path of its own (`/<task id>/...`).
+One server on 127.0.0.1 serves every task under a path of its own (`/<task id>/...`); the worker's own
+tests use it as their ECS agent too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +30,8 @@ class AgentTask:
     record: Callable[[dict[str, Any]], None]
     protected: bool = False
     expires_at: str | None = None
+    protection_requests: list[dict[str, Any]] = field(default_factory=list)
+    """Every task-protection PUT body, in order."""
 
 
 class LocalAgent:
@@ -95,6 +98,7 @@ class LocalAgent:
         if method == "PUT":
             length = int(request.headers.get("Content-Length") or 0)
             body = json.loads(request.rfile.read(length) or b"{}")
+            task.protection_requests.append(body)
             task.protected = bool(body.get("ProtectionEnabled"))
             minutes = int(body.get("ExpiresInMinutes") or 120)
             task.expires_at = (
