@@ -53,6 +53,8 @@ class RecordedResource:
     retain_on_delete: bool = False
     protect: bool = False
     ignore_changes: tuple[str, ...] = ()
+    transforms: int = 0
+    """How many transforms the registration carries (the engine applies them to a component's children)."""
     wire_inputs: Mapping[str, Any] = field(default_factory=dict)
     """Inputs as the engine passes them to policy packs: JSON, secrets and unknowns in their wire form."""
     wire_outputs: Mapping[str, Any] = field(default_factory=dict)
@@ -643,6 +645,7 @@ class RecordingMonitor(MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 ignore_changes=tuple(request.ignoreChanges),
+                transforms=len(request.transforms),
                 wire_inputs=wire_value(json_format.MessageToDict(request.object)),
                 wire_outputs=wire_value(json_format.MessageToDict(response.object)),
                 aliases=aliases,

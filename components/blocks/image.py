@@ -22,6 +22,9 @@ WORKERS = ("ingest", "report", "worker")
 BUILD_CONTEXT = "./services"
 """Relative to the project directory, where Pulumi runs the program."""
 
+DOCKER_BUILD_IMAGE = "docker-build:index:Image"
+"""The type of the child that builds and pushes inside `awsx.ecr.Image` (with the CLI; the mock has none)."""
+
 KEEP_IMAGES = 20
 """Tagged images kept per repository: enough to roll back well past the last deployment."""
 
@@ -29,6 +32,22 @@ _PLATFORMS = {CpuArchitecture.X86_64: "linux/amd64", CpuArchitecture.ARM64: "lin
 _REPOSITORY_URL = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<name>.+)$"
 )
+
+
+def keep_replaced_images(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """Retain the docker-build image awsx creates inside `awsx.ecr.Image`.
+
+    awsx names that child by the image tag, so a new tag replaces it, and docker-build's delete removes the
+    replaced image from the registry (pulumi-docker-build issues #581 and #606): the task definition revision
+    a rollback starts would point at an image that is gone. Retained, each image stays until the
+    repository's lifecycle policy expires it (`KEEP_IMAGES`), or the repository goes with the stack.
+    A transform, because the child is created by the awsx provider, out of reach of any other option.
+    """
+    if args.type_ != DOCKER_BUILD_IMAGE:
+        return None
+    return pulumi.ResourceTransformResult(
+        args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True))
+    )
 
 
 def docker_platform(architecture: CpuArchitecture) -> str:
@@ -107,7 +126,7 @@ class WorkerImage(pulumi.ComponentResource):
             target=args.worker,
             platform=platform,
             image_tag=tag,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, transforms=[keep_replaced_images]),
         )
         self.image_uri = image.image_uri
         self.repository_url = repository.url

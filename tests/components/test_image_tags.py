@@ -6,10 +6,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from components.blocks.build_context import build_digest, context_files, image_tag
-from components.blocks.image import WorkerImage, WorkerImageArgs
+from components.blocks.image import DOCKER_BUILD_IMAGE, WorkerImage, WorkerImageArgs, keep_replaced_images
 from components.config.settings import CpuArchitecture
 from tools import pulumi_mocks
 
@@ -155,3 +156,28 @@ def test_a_missing_context_fails_before_any_resource(tmp_path: Path, monkeypatch
     with pytest.raises(ValueError, match=r"WorkerImage upload: build context './jobs' is not a directory"):
         pulumi_mocks.run(lambda: WorkerImage("upload", args))
     assert monitor.recorded == []
+
+
+def test_a_new_tag_does_not_delete_the_image_a_rollback_needs(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """A new tag replaces awsx's docker-build child, whose delete would remove the old image from ECR."""
+    monkeypatch.chdir(project)
+    monitor = pulumi_mocks.install(stack="dev")
+    pulumi_mocks.run(lambda: WorkerImage("queue", WorkerImageArgs(worker="worker")))
+    [image] = monitor.of_type("awsx:ecr:Image")
+    assert image.transforms == 1
+
+    child = pulumi.ResourceTransformArgs(
+        custom=True,
+        type_=DOCKER_BUILD_IMAGE,
+        name="worker-0123",
+        props={"push": True},
+        opts=pulumi.ResourceOptions(),
+    )
+    result = keep_replaced_images(child)
+    assert result is not None
+    assert result.opts.retain_on_delete is True
+    assert result.props == {"push": True}
+    other = pulumi.ResourceTransformArgs(
+        custom=True, type_="aws:ecr/repository:Repository", name="r", props={}, opts=pulumi.ResourceOptions()
+    )
+    assert keep_replaced_images(other) is None
