@@ -146,7 +146,10 @@ def comparison(stack: str = "prod") -> tuple[Section, dict[str, dict[str, Outcom
         f"same maximum (its own default is 2) and min 1. Model: {workload.describe()}. CDK's service gets "
         "the same work and queue; its worker has no scale-in protection. Traces: "
         + "; ".join(f"**{t.name}**: {t.description}" for t in all_traces())
-        + ". The rules and their AWS sources are in `benchmarks/scaling/simulator.py`.",
+        + ". The rules and their AWS sources are in `benchmarks/scaling/simulator.py`. First task: minutes "
+        "from the first message to the first running task; drain: from the last arrival until every message "
+        "is done or dead-lettered; task-minutes: billed (pending or running) over the whole trace, idle: "
+        "before the first message; old: done over 5 minutes after arriving, dead-lettered or never done.",
         "",
         *rows,
         *sensitivity,
