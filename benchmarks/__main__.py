@@ -39,10 +39,16 @@ def main(argv: list[str]) -> int:
     sections: list[Section] = []
     started = time.monotonic()
     load_at_start = "/".join(f"{value:.1f}" for value in os.getloadavg())
+    failed = False
     for name in arguments.names or list(BENCHMARKS):
         began = time.monotonic()
         print(f"== {name}", file=sys.stderr, flush=True)
-        for section in BENCHMARKS[name](arguments.quick):
+        try:
+            produced = BENCHMARKS[name](arguments.quick)
+        except Exception as error:  # one broken benchmark must not cost the others' figures
+            failed = True
+            produced = [Section(name, notes=[f"**Failed**: `{type(error).__name__}: {error}`"])]
+        for section in produced:
             sections.append(section)
             print(section.markdown(), flush=True)
         print(f"== {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
@@ -59,7 +65,7 @@ def main(argv: list[str]) -> int:
     if not arguments.no_record and not arguments.quick:
         append_entry(sections, when=datetime.now(UTC))
         print("appended to benchmarks/RESULTS.md", file=sys.stderr)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
