@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] not in ("raw", "minimal"):
         print("usage: python -m benchmarks.ingest_baselines raw|minimal", file=sys.stderr)
         return 2
-    s3 = aws.client("s3")
+    s3 = aws.s3_client()
     started = time.monotonic()  # like the worker's figure: from its first call, its client made
     body = s3.get_object(Bucket=os.environ["BUCKET"], Key=os.environ["OBJECT_KEY"])["Body"]
     rows = None

@@ -38,14 +38,18 @@ class _Consumer:
         self.bucket = os.environ["OUTPUT_BUCKET"]
         self.prefix = os.environ["OUTPUT_PREFIX"]
         self.concurrency = int(os.environ.get("WORKER_CONCURRENCY", "4"))
-        self.sqs = aws.client("sqs")
-        self.s3 = aws.client("s3", max_pool_connections=self.concurrency + 2)
+        self.sqs = aws.sqs_client()
+        self.s3 = aws.s3_client(max_pool_connections=self.concurrency + 2)
         self.stop = threading.Event()
 
     def receive(self, most: int) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=most, WaitTimeSeconds=WAIT_SECONDS
-        ).get("Messages", [])
+        # Plain dicts (the typed client answers TypedDicts): the consumers pass messages around as JSON.
+        messages: list[dict[str, Any]] = [
+            dict(message)
+            for message in self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=most, WaitTimeSeconds=WAIT_SECONDS
+            ).get("Messages", [])
+        ]
         return messages
 
     def work(self, message: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from services.common.exit_codes import ExitCode
-from services.common.logs import JsonLog
+from services.common.logs import JsonLog, bridge_logging
 from services.common.settings import SettingsT, WorkerSettingsError, load
 from services.common.task_metadata import task_arn
 
@@ -59,6 +59,7 @@ def run_worker(
     """Parse settings (exit 2 on a bad one), then run `work` and exit with the code it returns."""
     arn = task_arn(os.environ)
     log = JsonLog(service, {"task_arn": arn})
+    bridge_logging(log)
     try:
         settings = load(settings_class)
     except WorkerSettingsError as error:

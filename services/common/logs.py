@@ -1,8 +1,13 @@
-"""JSON log lines on stdout, one object per line, with the task ARN and a per-item correlation id."""
+"""JSON log lines on stdout, one object per line, with the task ARN and a per-item correlation id.
+
+Libraries log through the standard `logging` module (botocore, urllib3) or `warnings`; `bridge_logging`
+sends those records through the same JSON lines, so stdout holds one format and nothing lands on stderr.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 import time
@@ -30,15 +35,15 @@ class JsonLog:
         return JsonLog(self._service, {**self._fields, **fields}, self._stream)
 
     def info(self, event: str, **fields: Any) -> None:
-        self._write("info", event, fields)
+        self.write("info", event, fields)
 
     def warning(self, event: str, **fields: Any) -> None:
-        self._write("warning", event, fields)
+        self.write("warning", event, fields)
 
     def error(self, event: str, **fields: Any) -> None:
-        self._write("error", event, fields)
+        self.write("error", event, fields)
 
-    def _write(self, level: str, event: str, fields: dict[str, Any]) -> None:
+    def write(self, level: str, event: str, fields: dict[str, Any]) -> None:
         now = time.time()
         record = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z",
@@ -53,3 +58,36 @@ class JsonLog:
         with _write_lock:
             stream.write(line + "\n")
             stream.flush()
+
+
+LIBRARY_LEVEL = logging.WARNING
+"""Library records at this level and above are logged: botocore's and urllib3's warnings and errors, not
+their per-request debug chatter."""
+
+
+class JsonLogHandler(logging.Handler):
+    """A stdlib `logging` handler writing each record as a `library.log` line of a JsonLog."""
+
+    def __init__(self, log: JsonLog) -> None:
+        super().__init__()
+        self._log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fields: dict[str, Any] = {"logger": record.name, "message": record.getMessage()}
+            if record.exc_info:
+                fields["traceback"] = logging.Formatter().formatException(record.exc_info)
+            self._log.write(record.levelname.lower(), "library.log", fields)
+        except Exception:  # logging must never break the worker; the stdlib reports it on stderr
+            self.handleError(record)
+
+
+def bridge_logging(log: JsonLog) -> None:
+    """Route the root logger (and with it every library's logger) and `warnings` into `log`."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(JsonLogHandler(log))
+    root.setLevel(LIBRARY_LEVEL)
+    # `warnings.warn` (deprecations, urllib3's InsecureRequestWarning) becomes a `py.warnings` record.
+    logging.captureWarnings(True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError
 
 from services.common.exit_codes import ExitCode
 from services.common.records import Readable
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
 
 class Unavailable(StrEnum):
@@ -61,7 +64,7 @@ class OpenedObject:
 
 
 def open_object(
-    s3: Any, bucket: str, key: str, version_id: str | None = None, etag: str | None = None
+    s3: S3Client, bucket: str, key: str, version_id: str | None = None, etag: str | None = None
 ) -> OpenedObject:
     """GET the object as a stream; `etag` makes S3 refuse (412) if the content is no longer that one."""
     request: dict[str, Any] = {"Bucket": bucket, "Key": key}

@@ -12,10 +12,13 @@ a duplicate event (same sequencer) or an older one (smaller) changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from boto3.dynamodb.types import TypeSerializer  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
 
 _serializer = TypeSerializer()
 
@@ -25,7 +28,7 @@ def item_key(bucket: str, key: str, version_id: str | None) -> dict[str, str]:
 
 
 class ResultsTable:
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table_name: str) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
 
@@ -57,7 +60,10 @@ class ResultsTable:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-            existing = error.response.get("Item", {}).get("sequencer", {}).get("S")
+            # With ReturnValuesOnConditionCheckFailure the error carries the item that won (not in the
+            # stubs' error shape, hence the plain dict).
+            old_item: dict[str, Any] = cast("dict[str, Any]", error.response).get("Item", {})
+            existing = old_item.get("sequencer", {}).get("S")
             return existing if isinstance(existing, str) else ""
         return None
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from services.common import aws
 from services.common.exit_codes import ExitCode
@@ -14,19 +15,24 @@ from services.common.s3_objects import ObjectUnavailableError, Unavailable, open
 from services.ingest.results import ResultsTable, item_key
 from services.ingest.settings import IngestSettings
 
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
-class Status:
+
+class Status(StrEnum):
     PROCESSED = "processed"
     REJECTED = "rejected"
 
 
 def ingest(settings: IngestSettings, runtime: Runtime) -> ExitCode:
-    results = ResultsTable(aws.client("dynamodb"), settings.results_table)
-    return Ingest(settings, runtime, aws.client("s3"), results).run()
+    results = ResultsTable(aws.dynamodb_client(), settings.results_table)
+    return Ingest(settings, runtime, aws.s3_client(), results).run()
 
 
 class Ingest:
-    def __init__(self, settings: IngestSettings, runtime: Runtime, s3: Any, results: ResultsTable) -> None:
+    def __init__(
+        self, settings: IngestSettings, runtime: Runtime, s3: S3Client, results: ResultsTable
+    ) -> None:
         self._settings = settings
         self._stop = runtime.stop
         self._s3 = s3

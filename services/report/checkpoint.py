@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
 MARKERS = "state/done/"
 
 
 class Checkpoint:
-    def __init__(self, s3: Any, bucket: str, output_prefix: str) -> None:
+    def __init__(self, s3: S3Client, bucket: str, output_prefix: str) -> None:
         self._s3 = s3
         self._bucket = bucket
         self._prefix = f"{output_prefix}{MARKERS}"

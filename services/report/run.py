@@ -8,21 +8,26 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError
 
 from services.common import aws
 from services.common.exit_codes import ExitCode
 from services.common.lifecycle import Runtime, StopRequestedError, run_worker
+from services.common.logs import JsonLog
 from services.common.records import RecordScanner, RejectedFileError, detect_format
 from services.common.s3_objects import ObjectUnavailableError, Unavailable, open_object
 from services.report.checkpoint import Checkpoint
 from services.report.progress import Progress
 from services.report.settings import ReportSettings
 
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
-class FileStatus:
+
+class FileStatus(StrEnum):
     PROCESSED = "processed"
     FAILED = "failed"
     MISSING = "missing"
@@ -31,12 +36,12 @@ class FileStatus:
 
 
 def report(settings: ReportSettings, runtime: Runtime) -> ExitCode:
-    s3 = aws.client("s3", max_pool_connections=settings.concurrency + 2)
+    s3 = aws.s3_client(max_pool_connections=settings.concurrency + 2)
     return ReportRun(settings, runtime, s3).run()
 
 
 class ReportRun:
-    def __init__(self, settings: ReportSettings, runtime: Runtime, s3: Any) -> None:
+    def __init__(self, settings: ReportSettings, runtime: Runtime, s3: S3Client) -> None:
         self._settings = settings
         self._runtime = runtime
         self._log = runtime.log
@@ -113,7 +118,7 @@ class ReportRun:
             return self._failed(log, key, repr(error))
         return result
 
-    def _failed(self, log: Any, key: str, error: str) -> dict[str, Any]:
+    def _failed(self, log: JsonLog, key: str, error: str) -> dict[str, Any]:
         log.error("object.failed", error=error)
         return {"key": key, "status": FileStatus.FAILED, "error": error}
 

@@ -10,11 +10,15 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.common.records import DataFormat, RecordScanner, RejectedFileError, detect_format
 from services.common.s3_objects import open_object
 from services.worker.messages import JobMessage, Operation
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
+    from types_boto3_s3.type_defs import CompletedPartTypeDef
 
 PART_BYTES = 8 << 20
 """Multipart part size: S3's minimum is 5 MiB (except the last part); memory holds one part."""
@@ -46,14 +50,14 @@ class Output:
 class StreamingUpload:
     """Writes an object part by part (multipart above one part), aborting the upload on any error."""
 
-    def __init__(self, s3: Any, bucket: str, key: str, content_type: str) -> None:
+    def __init__(self, s3: S3Client, bucket: str, key: str, content_type: str) -> None:
         self._s3 = s3
         self._bucket = bucket
         self._key = key
         self._content_type = content_type
         self._buffer = bytearray()
         self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
+        self._parts: list[CompletedPartTypeDef] = []
 
     def write(self, data: bytes) -> None:
         self._buffer += data
@@ -101,7 +105,7 @@ class StreamingUpload:
         self._buffer.clear()
 
 
-def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+def csv_to_jsonl(s3: S3Client, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
     """Valid CSV rows become JSON objects (header names as keys), one a line; bad rows are counted."""
     source = open_object(s3, job.bucket, job.key)
     if detect_format(job.key, source.content_type) is not DataFormat.CSV:
@@ -129,7 +133,7 @@ def csv_to_jsonl(s3: Any, job: JobMessage, output: Output, control: JobControl) 
     return {"output_key": target, **scanner.summary.as_dict()}
 
 
-def validate(s3: Any, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+def validate(s3: S3Client, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
     """Counts, problems and SHA-256 of a CSV or JSON Lines object, written as a JSON summary."""
     source = open_object(s3, job.bucket, job.key)
     data_format = detect_format(job.key, source.content_type)
@@ -147,7 +151,7 @@ def validate(s3: Any, job: JobMessage, output: Output, control: JobControl) -> d
     return {"output_key": target, **scanner.summary.as_dict()}
 
 
-OPERATIONS: dict[Operation, Callable[[Any, JobMessage, Output, JobControl], dict[str, Any]]] = {
+OPERATIONS: dict[Operation, Callable[[S3Client, JobMessage, Output, JobControl], dict[str, Any]]] = {
     Operation.CSV_TO_JSONL: csv_to_jsonl,
     Operation.VALIDATE: validate,
 }

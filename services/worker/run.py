@@ -16,9 +16,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError
 
 from services.common import aws
 from services.common.exit_codes import ExitCode
@@ -29,6 +29,11 @@ from services.worker.messages import JobMessage, MalformedMessageError, parse
 from services.worker.operations import OPERATIONS, JobControl, Output
 from services.worker.protection import TaskProtection
 from services.worker.settings import QueueWorkerSettings
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import MessageTypeDef
 
 KEEPER_TICK_SECONDS = 0.25
 """How often completed messages are deleted (all completed by then go in one batch call)."""
@@ -52,15 +57,20 @@ class Job:
 
 
 def work(settings: QueueWorkerSettings, runtime: Runtime) -> ExitCode:
-    sqs = aws.client("sqs")
-    s3 = aws.client("s3", max_pool_connections=settings.worker_concurrency + 2)
+    sqs = aws.sqs_client()
+    s3 = aws.s3_client(max_pool_connections=settings.worker_concurrency + 2)
     protection = TaskProtection(settings.ecs_agent_uri, settings.job_timeout_seconds, runtime.log)
     return QueueWorker(settings, runtime, sqs, s3, protection).run()
 
 
 class QueueWorker:
     def __init__(
-        self, settings: QueueWorkerSettings, runtime: Runtime, sqs: Any, s3: Any, protection: TaskProtection
+        self,
+        settings: QueueWorkerSettings,
+        runtime: Runtime,
+        sqs: SQSClient,
+        s3: S3Client,
+        protection: TaskProtection,
     ) -> None:
         self._settings = settings
         self._stop = runtime.stop
@@ -144,7 +154,7 @@ class QueueWorker:
         if idle and not messages:
             self._protection.release()
 
-    def _start(self, message: dict[str, Any]) -> bool:
+    def _start(self, message: MessageTypeDef) -> bool:
         """Start a job for `message`; False (nothing started, the caller releases it) once stopping."""
         if self._stop.is_set():
             return False

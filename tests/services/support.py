@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -103,9 +103,12 @@ class Aws:
         }
 
     def client(self, service: str) -> Any:
-        return boto3.session.Session(
+        """A client of `service` on the emulator; untyped (the typed stubs overload on a literal name),
+        as tests hand all kinds of client around."""
+        session: Any = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        ).client(service, endpoint_url=self.endpoint)
+        )
+        return session.client(service, endpoint_url=self.endpoint)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import threading
 import urllib.parse
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 import pytest
 
 from services.common.exit_codes import ExitCode
