@@ -702,3 +702,8 @@ def run(program: Callable[[], object]) -> dict[str, Any]:
     exports = getattr(get_root_resource(), "outputs", {})
     resolved = _sync_await(pulumi.Output.from_input(exports).future())
     return dict(resolved or {})
+
+
+def resolve(output: pulumi.Output[Any]) -> Any:
+    """The value of an Output of a program that `run` has finished (e.g. a component attribute's `urn`)."""
+    return _sync_await(output.future())

@@ -479,6 +479,7 @@ def expected_outputs(monitor: RecordingMonitor) -> dict[str, Any]:
         "dead_letter_queue_arn": dead_letters["arn"],
         "service_name": monitor.by_name("jobs-service").outputs["name"],
         "bucket_name": monitor.by_name("jobs-data-bucket").outputs["bucket"],
+        "bucket_arn": monitor.by_name("jobs-data-bucket").outputs["arn"],
         "image_uri": monitor.by_name("jobs-worker-image-image").outputs["imageUri"],
         "task_definition_arn": monitor.by_name("jobs-worker-definition").outputs["arn"],
     }
@@ -494,6 +495,7 @@ def test_outputs(monitor: RecordingMonitor):
         "dead_letter_queue_arn": workers.dead_letter_queue_arn,
         "service_name": workers.service_name,
         "bucket_name": workers.bucket_name,
+        "bucket_arn": workers.bucket_arn,
         "image_uri": workers.image_uri,
         "task_definition_arn": workers.task_definition_arn,
     }

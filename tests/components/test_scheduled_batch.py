@@ -41,8 +41,10 @@ SETTINGS = BatchSettings(
 
 OUTPUTS = (
     "bucket_name",
+    "bucket_arn",
     "schedule_arn",
     "dead_letter_queue_url",
+    "dead_letter_queue_arn",
     "image_uri",
     "task_definition_arn",
 )
@@ -88,8 +90,10 @@ def test_schedule_starts_the_report_task_on_time_in_its_zone(monitor: RecordingM
     assert queue.inputs["sqsManagedSseEnabled"] is True
     assert outputs == {
         "bucket_name": monitor.by_name("batch-data-bucket").outputs["bucket"],
+        "bucket_arn": monitor.by_name("batch-data-bucket").outputs["arn"],
         "schedule_arn": schedule.outputs["arn"],
         "dead_letter_queue_url": queue.outputs["url"],
+        "dead_letter_queue_arn": queue.outputs["arn"],
         "image_uri": monitor.by_name("batch-report-image-image").outputs["imageUri"],
         "task_definition_arn": definition.outputs["arn"],
     }
@@ -232,8 +236,10 @@ def test_outputs_are_registered_last_with_real_values(monitor: RecordingMonitor)
     registered = monitor.registered_outputs[monitor.by_name("batch").urn]
     assert registered == {
         "bucketName": outputs["bucket_name"],
+        "bucketArn": outputs["bucket_arn"],
         "scheduleArn": outputs["schedule_arn"],
         "deadLetterQueueUrl": outputs["dead_letter_queue_url"],
+        "deadLetterQueueArn": outputs["dead_letter_queue_arn"],
         "imageUri": outputs["image_uri"],
         "taskDefinitionArn": outputs["task_definition_arn"],
     }

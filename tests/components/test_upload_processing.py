@@ -56,6 +56,7 @@ OUTPUTS = (
     "table_arn",
     "rule_arn",
     "dead_letter_queue_url",
+    "dead_letter_queue_arn",
     "image_uri",
     "task_definition_arn",
 )
@@ -310,6 +311,7 @@ def test_outputs_are_registered_last_with_real_values(monitor: RecordingMonitor)
         "tableArn": outputs["table_arn"],
         "ruleArn": outputs["rule_arn"],
         "deadLetterQueueUrl": outputs["dead_letter_queue_url"],
+        "deadLetterQueueArn": outputs["dead_letter_queue_arn"],
         "imageUri": outputs["image_uri"],
         "taskDefinitionArn": outputs["task_definition_arn"],
     }

@@ -19,11 +19,12 @@ from components.blocks.cluster import FARGATE, FARGATE_SPOT
 from components.blocks.dead_letter import dead_letter_queue
 from components.blocks.queue_policy import attach_tls_only_policy
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
-from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
-from components.config.settings import DataSettings, QueueSettings
+from components.blocks.task import WorkerTask, WorkerTaskArgs
+from components.config.settings import QueueSettings
 from components.iam import arns, grants
 from components.iam.documents import Statement
-from components.patterns import pattern_args
+from components.patterns import job_pattern
+from components.patterns.job_pattern import JobPattern, JobPatternArgs
 from components.patterns.queue_workers import scaling as queue_scaling
 
 WORKER = "worker"
@@ -37,20 +38,13 @@ RECEIVE_WAIT_SECONDS = 20
 
 
 @dataclass(frozen=True, kw_only=True)
-class QueueWorkersArgs:
+class QueueWorkersArgs(JobPatternArgs):
     settings: QueueSettings = field(default_factory=QueueSettings)
     """Queue, task size, scaling bounds and Spot use; each default is documented on `QueueSettings`."""
-    platform: TaskPlatform
-    """Cluster, subnets and security groups the service's tasks run in."""
     cluster_name: pulumi.Input[str]
     """Name of the cluster `platform.cluster_arn` points at (`EcsCluster.cluster_name`): the scalable
     target's resource id and the dimension of its Container Insights metrics. The service also waits for
     it, and `EcsCluster.cluster_name` resolves only once the Fargate capacity providers are attached."""
-    data: DataSettings = field(default_factory=DataSettings)
-    """Only `retain_on_delete` applies: keep the data bucket when the stack is destroyed, and do not delete
-    the image repository while it holds images. Defaults: `DataSettings`."""
-    alarm_topic_arn: pulumi.Input[str]
-    """SNS topic that receives the dead-letter alarm."""
 
 
 def worker_environment(
@@ -122,7 +116,7 @@ def check_args(name: str, args: QueueWorkersArgs) -> None:
     """The checks every job pattern makes, then what only this one can: the cluster's name matches its ARN.
     QueueSettings checks its own fields and their relations (visibility timeout, min/max tasks)."""
     component = f"QueueWorkers {name}"
-    pattern_args.check_args(component, args, QueueSettings)
+    job_pattern.check_args(component, args, args.settings, QueueSettings)
     cluster_name, cluster_arn = args.cluster_name, args.platform.cluster_arn
     if isinstance(cluster_name, str) and not cluster_name:
         raise ValueError(f"{component}: cluster_name is empty; the scaling target and its metrics need it")
@@ -140,17 +134,21 @@ def check_args(name: str, args: QueueWorkersArgs) -> None:
         )
 
 
-class QueueWorkers(pulumi.ComponentResource):
-    """SQS queue with a dead-letter queue, a Fargate service polling it, and scaling down to zero tasks."""
+class QueueWorkers(JobPattern):
+    """SQS queue with a dead-letter queue, a Fargate service polling it, and scaling down to zero tasks.
 
+    Exposes the children of every job pattern (`JobPattern`: bucket, dead_letter_queue, task_definition,
+    task_role, execution_role, log_group) and its own `queue` and `service`.
+    """
+
+    queue: aws.sqs.Queue
+    """The work queue producers send to; after `max_receive_count` receives a message moves to
+    `dead_letter_queue`."""
+    service: aws.ecs.Service
+    """The workers' service; Application Auto Scaling owns its desired count."""
     queue_url: pulumi.Output[str]
     queue_arn: pulumi.Output[str]
-    dead_letter_queue_url: pulumi.Output[str]
-    dead_letter_queue_arn: pulumi.Output[str]
     service_name: pulumi.Output[str]
-    bucket_name: pulumi.Output[str]
-    image_uri: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: QueueWorkersArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args(name, args)
@@ -208,24 +206,18 @@ class QueueWorkers(pulumi.ComponentResource):
         service = self._service(name, args, task.task_definition.arn)
         self._scaling(name, args, queue_name=queue.name, service_name=service.name)
 
+        job_outputs = self._expose_job(bucket=bucket, dead_letter_queue=dead_letters, task=task)
+        self.queue = queue
+        self.service = service
         self.queue_url = queue.url
         self.queue_arn = queue.arn
-        self.dead_letter_queue_url = dead_letters.url
-        self.dead_letter_queue_arn = dead_letters.arn
         self.service_name = service.name
-        self.bucket_name = bucket.bucket_name
-        self.image_uri = task.image.image_uri
-        self.task_definition_arn = task.task_definition.arn
         self.register_outputs(
             {
+                **job_outputs,
                 "queueUrl": self.queue_url,
                 "queueArn": self.queue_arn,
-                "deadLetterQueueUrl": self.dead_letter_queue_url,
-                "deadLetterQueueArn": self.dead_letter_queue_arn,
                 "serviceName": self.service_name,
-                "bucketName": self.bucket_name,
-                "imageUri": self.image_uri,
-                "taskDefinitionArn": self.task_definition_arn,
             }
         )
 

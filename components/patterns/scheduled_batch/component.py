@@ -16,11 +16,12 @@ from components.blocks import alarms
 from components.blocks.dead_letter import dead_letter_queue, retry_policy
 from components.blocks.run_task_target import fargate_placement, run_task_role
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
-from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
-from components.config.settings import BatchSettings, DataSettings
+from components.blocks.task import WorkerTask, WorkerTaskArgs
+from components.config.settings import BatchSettings
 from components.iam import grants, principals
 from components.iam.documents import Statement
-from components.patterns import pattern_args
+from components.patterns import job_pattern
+from components.patterns.job_pattern import JobPattern, JobPatternArgs
 
 WORKER = "report"
 """services/Dockerfile target and container name."""
@@ -56,32 +57,29 @@ def flexible_time_window(minutes: int) -> aws.scheduler.ScheduleFlexibleTimeWind
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScheduledBatchArgs:
+class ScheduledBatchArgs(JobPatternArgs):
     settings: BatchSettings = field(default_factory=BatchSettings)
     """Schedule, time zone, window, prefixes, concurrency, task size, retries; each default is documented on
     `BatchSettings`."""
-    platform: TaskPlatform
-    """Cluster, subnets and security groups the tasks run in."""
-    data: DataSettings = field(default_factory=DataSettings)
-    """Retention of the bucket (and whether the image repository is deleted with its images). Defaults:
-    `DataSettings`."""
-    alarm_topic_arn: pulumi.Input[str]
-    """SNS topic that receives the schedule-failure and dead-letter alarms."""
 
 
 def check_args(name: str, args: ScheduledBatchArgs) -> None:
     """The checks every job pattern makes; BatchSettings checks the schedule and prefixes itself."""
-    pattern_args.check_args(f"ScheduledBatch {name}", args, BatchSettings)
+    job_pattern.check_args(f"ScheduledBatch {name}", args, args.settings, BatchSettings)
 
 
-class ScheduledBatch(pulumi.ComponentResource):
-    """Bucket, report worker task, a schedule in its own group that starts it, and its alarms."""
+class ScheduledBatch(JobPattern):
+    """Bucket, report worker task, a schedule in its own group that starts it, and its alarms.
 
-    bucket_name: pulumi.Output[str]
+    Exposes the children of every job pattern (`JobPattern`: bucket, dead_letter_queue, task_definition,
+    task_role, execution_role, log_group) and its own `schedule` and `schedule_group`.
+    """
+
+    schedule: aws.scheduler.Schedule
+    """Starts one task per run."""
+    schedule_group: aws.scheduler.ScheduleGroup
+    """The pattern's own group: the scheduler role's trust names it, and Scheduler's metrics are per group."""
     schedule_arn: pulumi.Output[str]
-    dead_letter_queue_url: pulumi.Output[str]
-    image_uri: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: ScheduledBatchArgs, opts: pulumi.ResourceOptions | None = None
@@ -158,17 +156,8 @@ class ScheduledBatch(pulumi.ComponentResource):
             parent=self,
         )
 
-        self.bucket_name = bucket.bucket_name
+        job_outputs = self._expose_job(bucket=bucket, dead_letter_queue=dead_letters, task=task)
+        self.schedule = schedule
+        self.schedule_group = group
         self.schedule_arn = schedule.arn
-        self.dead_letter_queue_url = dead_letters.url
-        self.image_uri = task.image.image_uri
-        self.task_definition_arn = task.task_definition.arn
-        self.register_outputs(
-            {
-                "bucketName": self.bucket_name,
-                "scheduleArn": self.schedule_arn,
-                "deadLetterQueueUrl": self.dead_letter_queue_url,
-                "imageUri": self.image_uri,
-                "taskDefinitionArn": self.task_definition_arn,
-            }
-        )
+        self.register_outputs({**job_outputs, "scheduleArn": self.schedule_arn})

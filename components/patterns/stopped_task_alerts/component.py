@@ -57,15 +57,23 @@ def subscription_name(component: str, email: str) -> str:
 
 
 class StoppedTaskAlerts(pulumi.ComponentResource):
-    """Alerts a person when a task of the cluster stops for a reason worth a look."""
+    """Alerts a person when a task of the cluster stops for a reason worth a look.
+
+    The key children are typed attributes, named as in the job patterns (`rule`, `dead_letter_queue`), so a
+    program can subscribe another endpoint to `topic` or alarm on `dead_letter_queue` without editing it.
+    """
 
     topic: aws.sns.Topic
     """The alert topic (KMS-encrypted); alarms of other components publish here."""
-    topic_arn: pulumi.Output[str]
-    key_arn: pulumi.Output[str]
-    """The customer-managed key that encrypts the topic."""
+    key: aws.kms.Key
+    """The customer-managed key that encrypts the topic; its key policy lets EventBridge and this account's
+    alarms use it."""
     rule: aws.cloudwatch.EventRule
     """The EventBridge rule matching the cluster's stopped tasks."""
+    dead_letter_queue: aws.sqs.Queue
+    """Keeps the events the rule could not publish to the topic."""
+    topic_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: StoppedTaskAlertsArgs, opts: pulumi.ResourceOptions | None = None
@@ -167,5 +175,7 @@ class StoppedTaskAlerts(pulumi.ComponentResource):
         )
 
         self.topic_arn = self.topic.arn
+        self.key = key
+        self.dead_letter_queue = dead_letters
         self.key_arn = key.arn
         self.register_outputs({"topicArn": self.topic_arn, "keyArn": self.key_arn, "ruleArn": self.rule.arn})

@@ -16,11 +16,12 @@ from components.blocks import alarms
 from components.blocks.dead_letter import event_target_dead_letter_queue, retry_policy
 from components.blocks.run_task_target import fargate_placement, run_task_role
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
-from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.blocks.task import WorkerTask, WorkerTaskArgs
 from components.config.settings import DataSettings, UploadSettings
 from components.iam import grants, principals
 from components.iam.documents import Statement
-from components.patterns import pattern_args
+from components.patterns import job_pattern
+from components.patterns.job_pattern import JobPattern, JobPatternArgs
 from components.patterns.upload_processing.object_created_events import (
     object_created_pattern,
     object_key_filters,
@@ -52,39 +53,35 @@ def ingest_task_statements(
 
 
 @dataclass(frozen=True, kw_only=True)
-class UploadProcessingArgs:
+class UploadProcessingArgs(JobPatternArgs):
     settings: UploadSettings = field(default_factory=UploadSettings)
     """Key filter, task size, retry policy and stop timeout; defaults: see `UploadSettings`."""
-    platform: TaskPlatform
-    """Cluster, subnets and security groups the tasks run in."""
-    data: DataSettings = field(default_factory=DataSettings)
-    """Deletion protection, PITR and retention of the bucket and table; without retention the image repository
-    is deleted with its images. Defaults: `DataSettings`."""
-    alarm_topic_arn: pulumi.Input[str]
-    """SNS topic that receives the FailedInvocations and dead-letter alarms."""
 
 
 def check_args(name: str, args: UploadProcessingArgs) -> None:
     """The checks every job pattern makes, then the key filter (S3 URL-encodes keys in its events)."""
     component = f"UploadProcessing {name}"
-    pattern_args.check_args(component, args, UploadSettings)
+    job_pattern.check_args(component, args, args.settings, UploadSettings)
     try:
         object_key_filters(args.settings.key_prefix, args.settings.key_suffixes)
     except ValueError as error:
         raise ValueError(f"{component}: key_prefix/key_suffixes: {error}") from None
 
 
-class UploadProcessing(pulumi.ComponentResource):
-    """Bucket, results table, ingest worker task, the rule that starts it per upload, and its alarms."""
+class UploadProcessing(JobPattern):
+    """Bucket, results table, ingest worker task, the rule that starts it per upload, and its alarms.
 
-    bucket_name: pulumi.Output[str]
-    bucket_arn: pulumi.Output[str]
+    Exposes the children of every job pattern (`JobPattern`: bucket, dead_letter_queue, task_definition,
+    task_role, execution_role, log_group) and its own `table` and `rule`.
+    """
+
+    table: aws.dynamodb.Table
+    """The results table: one item per object version."""
+    rule: aws.cloudwatch.EventRule
+    """The rule that starts one task per `Object Created` event under the key filter."""
     table_name: pulumi.Output[str]
     table_arn: pulumi.Output[str]
     rule_arn: pulumi.Output[str]
-    dead_letter_queue_url: pulumi.Output[str]
-    image_uri: pulumi.Output[str]
-    task_definition_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: UploadProcessingArgs, opts: pulumi.ResourceOptions | None = None
@@ -157,24 +154,18 @@ class UploadProcessing(pulumi.ComponentResource):
             parent=self,
         )
 
-        self.bucket_name = bucket.bucket_name
-        self.bucket_arn = bucket.arn
+        job_outputs = self._expose_job(bucket=bucket, dead_letter_queue=dead_letters, task=task)
+        self.table = table
+        self.rule = rule
         self.table_name = table.name
         self.table_arn = table.arn
         self.rule_arn = rule.arn
-        self.dead_letter_queue_url = dead_letters.url
-        self.image_uri = task.image.image_uri
-        self.task_definition_arn = task.task_definition.arn
         self.register_outputs(
             {
-                "bucketName": self.bucket_name,
-                "bucketArn": self.bucket_arn,
+                **job_outputs,
                 "tableName": self.table_name,
                 "tableArn": self.table_arn,
                 "ruleArn": self.rule_arn,
-                "deadLetterQueueUrl": self.dead_letter_queue_url,
-                "imageUri": self.image_uri,
-                "taskDefinitionArn": self.task_definition_arn,
             }
         )
 
