@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,8 @@ from tools.demo.processes import Processes
 from tools.demo.run_task import LocalTask, TaskRunner
 from tools.demo.timeline import Timeline
 from tools.policy_gate.program import ProgramError
+from tools.pulumi_mocks import DEFAULT_REGION
+from tools.stack_files import read_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SAMPLES = PROJECT_DIR / "samples"
@@ -122,14 +125,40 @@ def least_privilege(run: DemoRun) -> list[privilege.RoleCheck]:
     return checks
 
 
+_WARM_UP = (
+    ("sts", "get_caller_identity"),
+    ("ecs", "list_clusters"),
+    ("iam", "list_roles"),
+    ("s3", "list_buckets"),
+    ("sqs", "list_queues"),
+    ("dynamodb", "list_tables"),
+    ("sns", "list_topics"),
+    ("kms", "list_keys"),
+    ("events", "list_rules"),
+)
+
+
+def warm_up(endpoint: Endpoint) -> None:
+    """One cheap call per service the deployer uses: moto builds each backend on its first request (ECS's
+    takes seconds), which then happens while the program is being recorded instead of during the deploy."""
+    for service, operation in _WARM_UP:
+        getattr(endpoint.client(service), operation)()
+
+
 def run_demo(stack: str, endpoint_url: str | None, timeline: Timeline, processes: Processes) -> DemoRun:
-    timeline.heading(f"Recording the program's resource graph for stack {stack} (Pulumi mock runtime)")
-    graph = record_stack(PROJECT_DIR, stack)
-    timeline.say("pulumi", f"{len(graph.resources)} resources registered")
     with contextlib.ExitStack() as stack_of_things, tempfile.TemporaryDirectory(prefix="demo-") as scratch:
+        region = read_stack_config(PROJECT_DIR, stack).region or DEFAULT_REGION
+        warming: threading.Thread | None = None
         if endpoint_url is None:
             endpoint_url = stack_of_things.enter_context(moto_server(processes))
             timeline.say("moto", f"moto_server on {endpoint_url}, pid {processes.running()[0]}")
+            warming = threading.Thread(target=warm_up, args=(Endpoint(endpoint_url, region),), daemon=True)
+            warming.start()
+        timeline.heading(f"Recording the program's resource graph for stack {stack} (Pulumi mock runtime)")
+        graph = record_stack(PROJECT_DIR, stack)
+        timeline.say("pulumi", f"{len(graph.resources)} resources registered")
+        if warming is not None:
+            warming.join()
         endpoint = Endpoint(endpoint_url, graph.region)
         timeline.heading(f"Deploying the graph onto {endpoint_url}")
         deployment = deploy.deploy(graph, endpoint)
