@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Annotated, Any, TypeVar, dataclass_transform
 
@@ -112,7 +112,7 @@ Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
 """A list of strings in the config, a tuple in code."""
 
 
-def checked(problem: Any) -> AfterValidator:
+def checked(problem: Callable[[Any], str | None]) -> AfterValidator:
     """A field check from a function that returns why a value is wrong (the whole message), or None."""
 
     def check(value: Any) -> Any:
@@ -138,12 +138,10 @@ class SettingsModel:
         try:
             instance = handler(data)
         except ValidationError as error:
-            problems = problems_from(cls, error)
-            problems += _rule_problems_despite(cls, data, handler, error.errors())
-            raise SettingsError(problems) from None
+            raise _section_problems(cls, data, handler, error.errors(include_url=False)) from None
         problems = list(instance.rule_problems())
         if problems:
-            raise SettingsError(problems)
+            raise _SectionError(problems, instance, frozenset())  # every field is the user's own
         return instance
 
 
@@ -162,46 +160,60 @@ def settings_model(cls: type[_T]) -> type[_T]:
         try:
             validating_init(self, *args, **kwargs)
         except ValidationError as error:
-            raise SettingsError(problems_from(model, error)) from None
+            raise SettingsError(problems_from(model, error.errors(include_url=False))) from None
 
     setattr(model, "__init__", init)  # noqa: B010 - assigning a method directly does not type-check
     return model  # type: ignore[return-value] # the same class, now a pydantic dataclass
 
 
-def _rule_problems_despite(
+class _SectionError(SettingsError):
+    """A settings object's problems, and the stand-in its rules ran on, for the object holding it."""
+
+    def __init__(self, problems: list[Problem], stand_in: object, unusable: frozenset[str]) -> None:
+        super().__init__(problems)
+        self.stand_in = stand_in
+        self.unusable = unusable
+        """Structural paths (`queue.use_spot`) of the stand-in's fields that are not the user's values."""
+
+
+def _section_problems(
     cls: type[SettingsModel], data: Any, handler: ValidatorFunctionWrapHandler, errors: list[ErrorDetails]
-) -> list[Problem]:
-    """The class's rules, run on the fields that are usable although others are wrong.
+) -> SettingsError:
+    """Every problem of this object: its fields', then its rules' on the fields that are usable.
 
     A field whose only fault is its range is usable: `max_tasks: 0` is both out of range and below
     `min_tasks`, and saying both at once saves a second run. A field of the wrong type is not: a rule that
-    involves it is not reported (its problem would be about a stand-in, not about what the user wrote).
+    involves it is not reported (it would speak of a stand-in, not of what the user wrote). A nested object
+    with problems lends its own stand-in, so a rule of the stack that needs `queue.use_spot` still runs when
+    only `queue.max_tasks` is wrong.
     """
+    problems = problems_from(cls, errors)
     if any(not error["loc"] for error in errors):
-        return []  # the whole value is wrong (not an object): there are no fields to speak of
+        return SettingsError(problems)  # the whole value is wrong (not an object): there are no fields
     failing = {str(error["loc"][0]) for error in errors}
-    out_of_range = {
-        str(error["loc"][0]): error["input"]
-        for error in errors
-        if error["type"] in _RANGE_ERRORS and len(error["loc"]) == 1
-    }
     try:
         stand_in = handler(_without(cls, data, failing))
     except ValidationError:
-        return []  # a required field is among the failing ones
-    for name, value in out_of_range.items():
-        # The stand-in never leaves this function; it carries the user's out-of-range numbers to the rules.
-        object.__setattr__(stand_in, name, int(value) if not is_whole_number(value) else value)
-    unusable = failing - out_of_range.keys()
-    return [
-        problem
-        for problem in stand_in.rule_problems()
-        if not any(_head(setting) in unusable for setting in problem.involves)
-    ]
+        return SettingsError(problems)  # a required field is among the failing ones
+    unusable: set[str] = set()
+    for error in errors:
+        name = str(error["loc"][0])
+        cause = (error.get("ctx") or {}).get("error")
+        # The stand-in never leaves validation; it carries the user's usable values to the rules.
+        if error["type"] in _RANGE_ERRORS and len(error["loc"]) == 1:
+            value = error["input"]
+            object.__setattr__(stand_in, name, value if is_whole_number(value) else int(value))
+        elif isinstance(cause, _SectionError) and len(error["loc"]) == 1:
+            object.__setattr__(stand_in, name, cause.stand_in)
+            unusable |= {f"{name}.{path}" for path in cause.unusable}
+        else:
+            unusable.add(name)
+    problems += [p for p in stand_in.rule_problems() if not any(_within(s, unusable) for s in p.involves)]
+    return _SectionError(problems, stand_in, frozenset(unusable))
 
 
-def _head(path: str) -> str:
-    return re.split(r"[.\[/]", path, maxsplit=1)[0]
+def _within(setting: str, paths: set[str]) -> bool:
+    return any(setting == path or setting.startswith((f"{path}.", f"{path}[", f"{path}/")) for path in paths)
 
 
 def _without(cls: type[Any], data: Any, names: set[str]) -> Any:
@@ -214,10 +226,10 @@ def _without(cls: type[Any], data: Any, names: set[str]) -> Any:
     return data
 
 
-def problems_from(cls: type[Any], error: ValidationError) -> list[Problem]:
+def problems_from(cls: type[Any], errors: list[ErrorDetails]) -> list[Problem]:
     """pydantic's errors for `cls` as problems: key paths as the config writes them, messages in our words."""
     problems: list[Problem] = []
-    for item in error.errors(include_url=False):
+    for item in errors:
         loc = item["loc"]
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, SettingsError):

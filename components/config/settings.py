@@ -29,10 +29,12 @@ from components.config.model import (
 )
 from components.config.schedule_expression import schedule_problem
 from components.config.validation import (
+    AMBIGUOUS_KEY_CHARACTERS,
     Problem,
     SettingsError,
     duplicate_problems,
     email_problem,
+    event_key_problem,
     key_prefix_problem,
     show,
     text_problem,
@@ -84,6 +86,14 @@ MIN_STOP_TIMEOUT = 2
 MAX_VISIBILITY_TIMEOUT = 43200
 MAX_MESSAGE_RETENTION = 1_209_600
 """14 days, the longest SQS keeps a message; the dead-letter queue keeps its messages this long."""
+DEAD_LETTER_MARGIN = 7 * 24 * 3600
+"""Time a message that fails on the last day of its source retention still has in the dead-letter queue.
+
+SQS counts a standard queue's message expiry from its original enqueue timestamp, also in the dead-letter
+queue ("Setting-up dead-letter queue retention", SQS Developer Guide): a message that fails late arrives there
+with only the difference left. A week covers a long weekend or a team's holiday between the alarm and the fix
+and redrive, and still lets the source queue hold a week of backlog through an outage."""
+MAX_SOURCE_RETENTION = MAX_MESSAGE_RETENTION - DEAD_LETTER_MARGIN
 
 StopTimeout = Annotated[WholeNumber, Field(ge=MIN_STOP_TIMEOUT, le=MAX_STOP_TIMEOUT)]
 
@@ -168,7 +178,10 @@ class NetworkSettings(SettingsModel):
     vpc_cidr: Annotated[
         str,
         checked(_vpc_cidr_problem),
-        Allowed("private IPv4 block (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), prefix /16 to /24"),
+        Allowed(
+            f"private IPv4 block ({', '.join(str(r) for r in PRIVATE_RANGES)}), "
+            f"prefix /{VPC_PREFIX_LENGTHS[0]} to /{VPC_PREFIX_LENGTHS[-1]}"
+        ),
     ] = "10.0.0.0/16"
     """The VPC's address block. isolated-vpc only."""
     az_count: Annotated[WholeNumber, Field(ge=2, le=6)] = 2
@@ -257,18 +270,20 @@ class TargetRetry(SettingsModel):
     """How long one event is retried."""
 
 
-KeyPrefix = Annotated[
-    str,
-    checked(key_prefix_problem),
-    Allowed("no leading `/`, at most 1024 bytes of UTF-8, no control characters; empty: whole bucket"),
-]
+_KEY_PREFIX = "no leading `/`, no `*`, `?` or `${`, at most 1024 bytes of UTF-8, no control characters"
+KeyPrefix = Annotated[str, checked(key_prefix_problem), Allowed(f"{_KEY_PREFIX}; empty: whole bucket")]
+_EVENT_KEY = f"none of {' '.join(sorted(AMBIGUOUS_KEY_CHARACTERS))} (matched in S3's events)"
+
+
+def _upload_key_prefix_problem(prefix: str) -> str | None:
+    return key_prefix_problem(prefix) or event_key_problem(prefix)
 
 
 def _key_suffixes(suffixes: tuple[str, ...]) -> tuple[str, ...]:
     problems = [
         Problem(f"[{index}]", reason)
         for index, suffix in enumerate(suffixes)
-        if (reason := text_problem(suffix, allow_empty=False)) is not None
+        if (reason := text_problem(suffix, allow_empty=False) or event_key_problem(suffix)) is not None
     ]
     problems += duplicate_problems(suffixes)
     if problems:
@@ -279,12 +294,16 @@ def _key_suffixes(suffixes: tuple[str, ...]) -> tuple[str, ...]:
 @settings_model
 class UploadSettings(SettingsModel):
     size: Annotated[FargateSize, FLATTENED] = field(default_factory=FargateSize)
-    key_prefix: KeyPrefix = "incoming/"
+    key_prefix: Annotated[
+        str,
+        checked(_upload_key_prefix_problem),
+        Allowed(f"{_KEY_PREFIX}, {_EVENT_KEY}; empty: whole bucket"),
+    ] = "incoming/"
     """Only objects under this prefix start a task."""
     key_suffixes: Annotated[
         Strings,
         AfterValidator(_key_suffixes),
-        Allowed("each non-empty, at most 1024 bytes, no duplicates; empty list: any key"),
+        Allowed(f"each non-empty, at most 1024 bytes, {_EVENT_KEY}, no duplicates; empty list: any key"),
     ] = (".csv", ".jsonl")
     """Only objects whose key ends in one of these start a task."""
     retry: TargetRetry = field(default_factory=TargetRetry)
@@ -376,11 +395,15 @@ class QueueSettings(SettingsModel):
         Allowed("above `queue.job_timeout_seconds` and `queue.stop_timeout_seconds`"),
     ] = 300
     """Queue visibility timeout (the worker extends it while a job runs)."""
-    message_retention_seconds: Annotated[WholeNumber, Field(ge=60, le=MAX_MESSAGE_RETENTION)] = 345600
+    message_retention_seconds: Annotated[
+        WholeNumber,
+        Field(ge=60, le=MAX_MESSAGE_RETENTION),
+        Allowed(f"at most {MAX_SOURCE_RETENTION}, a week below the dead-letter queue's 14 days"),
+    ] = 345600
     """How long the queue keeps a message (the dead-letter queue keeps 14 days)."""
     worker_concurrency: Annotated[WholeNumber, Field(ge=1, le=10)] = 4
     """Jobs one task runs at once."""
-    use_spot: Flag = True
+    use_spot: Annotated[Flag, Allowed("false with `cpu_architecture: ARM64`")] = True
     """Run tasks above the on-demand base on Fargate Spot."""
     on_demand_base: Annotated[
         WholeNumber, Field(ge=0, le=MAX_TASKS_CAP), Allowed("at most `queue.max_tasks`")
@@ -410,6 +433,16 @@ class QueueSettings(SettingsModel):
                     getattr(self, other),
                     why,
                 )
+        retention = self.message_retention_seconds
+        if MAX_SOURCE_RETENTION < retention <= MAX_MESSAGE_RETENTION:  # above it, the range check speaks
+            left = MAX_MESSAGE_RETENTION - retention
+            yield Problem(
+                "message_retention_seconds",
+                f"{retention} is not clearly shorter than the dead-letter queue's {MAX_MESSAGE_RETENTION} "
+                "(14 days): SQS counts a message's expiry from when it was first sent, so one that fails "
+                f"late would have {left} s left in the dead-letter queue; at most {MAX_SOURCE_RETENTION} "
+                "(7 days) leaves a week to notice the alarm and redrive it",
+            )
 
 
 def _relation(name: str, value: int, relation: str, other: str, other_value: int, why: str = "") -> Problem:
@@ -423,8 +456,11 @@ class StackSettings(SettingsModel):
 
     environment: Annotated[Environment, Allowed("defaults to the stack name for those three stacks")]
     """Which defaults and rules apply; required for a stack not named dev, staging or prod."""
-    cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
-    """Fargate CPU architecture of every task; the worker image is built for the same platform."""
+    cpu_architecture: Annotated[CpuArchitecture, Allowed("`ARM64` needs `queue.use_spot: false`")] = (
+        CpuArchitecture.X86_64
+    )
+    """Fargate CPU architecture of every task; the worker image is built for the same platform. Fargate Spot
+    runs X86_64 tasks only."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
     logs: LogSettings = field(default_factory=LogSettings)
     data: DataSettings = field(default_factory=DataSettings)
@@ -437,6 +473,17 @@ class StackSettings(SettingsModel):
     """Queue workers."""
 
     def rule_problems(self) -> Iterator[Problem]:
+        # "Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider. Fargate
+        # Spot only supports Linux tasks with the X86_64 architecture." (ECS Developer Guide, "AWS Fargate
+        # capacity providers"). A Spot share of ARM64 tasks would never be placed.
+        if self.cpu_architecture is CpuArchitecture.ARM64 and self.queue.use_spot:
+            yield Problem(
+                "cpu_architecture",
+                '"ARM64" cannot run on Fargate Spot, which runs Linux X86_64 tasks only, and queue.use_spot '
+                "is true; set queue.use_spot to false (regular Fargate runs ARM64) or cpu_architecture to "
+                '"X86_64"',
+                ("cpu_architecture", "queue.use_spot"),
+            )
         if self.environment is Environment.PROD:
             yield from self._prod_problems()
 

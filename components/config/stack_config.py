@@ -72,7 +72,7 @@ def parse_stack_config(raw: Mapping[str, object], stack: str) -> StackSettings:
     try:
         settings = _STACK_SETTINGS.validate_json(json.dumps(document, default=str))
     except ValidationError as error:
-        problems += problems_from(StackSettings, error)
+        problems += problems_from(StackSettings, error.errors(include_url=False))
     if problems:
         raise SettingsError(problems, subject=f'config of stack "{stack}" (namespace {PROJECT})')
     return settings

@@ -21,6 +21,16 @@ _NOT_TIME_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 
 S3_KEY_MAX_BYTES = 1024
 
+IAM_WILDCARDS = ("*", "?")
+"""Wildcards inside an IAM resource ARN and a `StringLike` condition ("IAM JSON policy elements: Resource",
+IAM User Guide): a prefix containing one would grant the task keys outside the prefix."""
+IAM_POLICY_VARIABLE = "${"
+"""Starts a policy variable inside an IAM resource ARN ("IAM policy elements: Variables and tags")."""
+AMBIGUOUS_KEY_CHARACTERS = frozenset("~*!'()")
+"""URL encoders disagree on these (Java's keeps `*`, Python's keeps `~`); how S3 writes them in the object
+keys of its EventBridge events is not documented, so a key filter containing one might never match and is
+refused instead."""
+
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _TOP_LEVEL_DOMAIN = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
@@ -139,11 +149,30 @@ def text_problem(value: str, *, allow_empty: bool) -> str | None:
 
 
 def key_prefix_problem(value: str) -> str | None:
-    """Why `value` cannot be an S3 key prefix (empty means the whole bucket), or None."""
+    """Why `value` cannot be the S3 key prefix a task's grants are written for (empty: the whole bucket)."""
     if value.startswith("/"):
         fixed = value.lstrip("/")
         return f"{show(value)} starts with '/'; S3 keys have no leading slash, write {show(fixed)}"
+    wildcards = [wildcard for wildcard in IAM_WILDCARDS if wildcard in value]
+    if wildcards:
+        return (
+            f"{show(value)} contains {' and '.join(wildcards)}, a wildcard in the task role's IAM grants "
+            "(the task could reach keys outside the prefix); use a prefix without it"
+        )
+    if IAM_POLICY_VARIABLE in value:
+        return f"{show(value)} contains ${{, which IAM reads as a policy variable; use a prefix without it"
     return text_problem(value, allow_empty=True)
+
+
+def event_key_problem(value: str) -> str | None:
+    """Why `value` cannot be matched in the object keys of S3's EventBridge events, or None."""
+    ambiguous = sorted(set(value) & AMBIGUOUS_KEY_CHARACTERS)
+    if not ambiguous:
+        return None
+    return (
+        f"{show(value)} contains {' '.join(ambiguous)}: S3 URL-encodes object keys in its events and the "
+        "encoding of these characters is not documented, so the rule might never match"
+    )
 
 
 def duplicate_problems(values: Sequence[str], *, fold_case: bool = False) -> list[Problem]:

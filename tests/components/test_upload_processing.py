@@ -284,11 +284,6 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
             r"UploadProcessing upload: settings is a str, not a UploadSettings",
         ),
         ({"platform": None}, TypeError, r"platform is a NoneType, not a TaskPlatform"),
-        (
-            {"settings": UploadSettings(key_prefix="uploads (new)/")},
-            ValueError,
-            r"UploadProcessing upload: key_prefix/key_suffixes: 'uploads \(new\)/' contains \( \)",
-        ),
         ({"alarm_topic_arn": "alerts"}, ValueError, r"alarm_topic_arn 'alerts' is not an SNS topic ARN"),
     ],
 )

@@ -24,7 +24,6 @@ from components.patterns import job_pattern
 from components.patterns.job_pattern import JobPattern, JobPatternArgs
 from components.patterns.upload_processing.object_created_events import (
     object_created_pattern,
-    object_key_filters,
     run_task_overrides_transformer,
 )
 
@@ -59,13 +58,9 @@ class UploadProcessingArgs(JobPatternArgs):
 
 
 def check_args(name: str, args: UploadProcessingArgs) -> None:
-    """The checks every job pattern makes, then the key filter (S3 URL-encodes keys in its events)."""
+    """The checks every job pattern makes; the key filter's rules are UploadSettings' own."""
     component = f"UploadProcessing {name}"
     job_pattern.check_args(component, args, args.settings, UploadSettings)
-    try:
-        object_key_filters(args.settings.key_prefix, args.settings.key_suffixes)
-    except ValueError as error:
-        raise ValueError(f"{component}: key_prefix/key_suffixes: {error}") from None
 
 
 class UploadProcessing(JobPattern):

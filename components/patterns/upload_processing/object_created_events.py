@@ -15,6 +15,8 @@ from typing import Any
 
 import pulumi
 
+from components.config.validation import event_key_problem
+
 OBJECT_ENVIRONMENT: Mapping[str, str] = {
     "BUCKET": "$.detail.bucket.name",
     "OBJECT_KEY": "$.detail.object.key",
@@ -25,21 +27,14 @@ OBJECT_ENVIRONMENT: Mapping[str, str] = {
 }
 """Contract with services.ingest: container environment variable -> JSON path in the event."""
 
-AMBIGUOUS_KEY_CHARACTERS = frozenset("~*!'()")
-"""URL encoders disagree on these (Java's keeps `*`, Python's keeps `~`); how S3 writes them in events is
-not documented, so a filter containing one might never match and is refused instead."""
-
 _WILDCARD_SPECIAL = ("\\", "*")
 
 
 def event_key_form(text: str) -> str:
     """A piece of an object key as it appears in S3 events: form-encoded, `/` kept."""
-    ambiguous = sorted(set(text) & AMBIGUOUS_KEY_CHARACTERS)
-    if ambiguous:
-        raise ValueError(
-            f"{text!r} contains {' '.join(ambiguous)}: S3 URL-encodes object keys in its events and the"
-            " encoding of these characters is not documented, so the rule might never match"
-        )
+    problem = event_key_problem(text)  # UploadSettings refuses such keys already, in the stack's one list
+    if problem is not None:
+        raise ValueError(problem)
     return urllib.parse.quote_plus(text, safe="/")
 
 
