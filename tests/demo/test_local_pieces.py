@@ -2,12 +2,14 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import urllib.request
 from typing import Any
 
 from tools.demo.agent import AgentTask, LocalAgent
+from tools.demo.cli import main
 from tools.demo.processes import Processes
 from tools.demo.run_task import RECORDER_DIR
 
@@ -59,3 +61,13 @@ def test_every_started_process_is_stopped_by_pid():
     processes.stop_all(grace_seconds=5)
     assert processes.running() == []
     assert all(process.returncode is not None for process in started)
+
+
+def test_an_endpoint_that_does_not_answer_is_a_usage_error_before_anything_starts(capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the socket is closed
+    assert main(["--endpoint", f"http://127.0.0.1:{port}"]) == 2
+    printed = capsys.readouterr()
+    assert f"--endpoint http://127.0.0.1:{port} does not answer" in printed.err
+    assert "Recording" not in printed.out  # refused before the program runs

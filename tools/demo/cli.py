@@ -27,9 +27,9 @@ from types import FrameType
 
 from tools.demo import deploy, privilege
 from tools.demo.agent import LocalAgent
-from tools.demo.endpoint import Endpoint
+from tools.demo.endpoint import Endpoint, unreachable
 from tools.demo.flows import Flows, Results
-from tools.demo.graph import Graph, record_stack
+from tools.demo.graph import Graph, GraphError, record_stack
 from tools.demo.processes import Processes
 from tools.demo.run_task import LocalTask, TaskRunner
 from tools.demo.timeline import Timeline
@@ -194,12 +194,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--endpoint", help="an AWS-compatible endpoint to use instead of starting moto_server"
     )
     args = parser.parse_args(argv)
+    if args.endpoint:
+        problem = unreachable(args.endpoint)
+        if problem:
+            print(
+                f"demo: --endpoint {args.endpoint} does not answer ({problem}); start it or fix the URL",
+                file=sys.stderr,
+            )
+            return 2
     processes = Processes()
     timeline = Timeline()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         run = run_demo(args.stack, args.endpoint, timeline, processes)
-    except ProgramError as error:
+    except (ProgramError, GraphError) as error:
         print(f"demo: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
