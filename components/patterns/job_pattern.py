@@ -7,15 +7,27 @@ with `check_args` here and adds what only that pattern can check.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
 
 from components.blocks.secure_bucket import SecureBucket
-from components.blocks.task import TaskPlatform, WorkerTask
-from components.config.settings import DataSettings
+from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from components.config.settings import DataSettings, FargateSize
 from components.iam import arns
+from components.iam.documents import Statement
+
+
+class JobSettings(Protocol):
+    """What every job pattern's settings say about its task."""
+
+    @property
+    def size(self) -> FargateSize: ...
+    @property
+    def stop_timeout_seconds(self) -> int: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +86,32 @@ class JobPattern(pulumi.ComponentResource):
     image_uri: pulumi.Output[str]
     """The worker image, pinned by digest."""
     task_definition_arn: pulumi.Output[str]
+
+    def _worker_task(
+        self,
+        name: str,
+        args: JobPatternArgs,
+        settings: JobSettings,
+        *,
+        worker: str,
+        environment: Mapping[str, pulumi.Input[str]],
+        task_role_statements: Sequence[Statement],
+    ) -> WorkerTask:
+        """The pattern's WorkerTask f"{name}-{worker}", sized and stopped as its settings say."""
+        return WorkerTask(
+            f"{name}-{worker}",
+            WorkerTaskArgs(
+                worker=worker,
+                platform=args.platform,
+                # `pulumi destroy` deletes a repository that still holds images only where data may go.
+                force_delete_images=not args.data.retain_on_delete,
+                size=settings.size,
+                stop_timeout_seconds=settings.stop_timeout_seconds,
+                environment=environment,
+                task_role_statements=task_role_statements,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _expose_job(
         self, *, bucket: SecureBucket, dead_letter_queue: aws.sqs.Queue, task: WorkerTask

@@ -19,7 +19,6 @@ from components.blocks.cluster import FARGATE, FARGATE_SPOT
 from components.blocks.dead_letter import dead_letter_queue
 from components.blocks.queue_policy import attach_tls_only_policy
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
-from components.blocks.task import WorkerTask, WorkerTaskArgs
 from components.config.settings import QueueSettings
 from components.iam import arns, grants
 from components.iam.documents import Statement
@@ -137,8 +136,7 @@ def check_args(name: str, args: QueueWorkersArgs) -> None:
 class QueueWorkers(JobPattern):
     """SQS queue with a dead-letter queue, a Fargate service polling it, and scaling down to zero tasks.
 
-    Exposes the children of every job pattern (`JobPattern`: bucket, dead_letter_queue, task_definition,
-    task_role, execution_role, log_group) and its own `queue` and `service`.
+    Besides the children every `JobPattern` exposes, its own `queue` and `service`.
     """
 
     queue: aws.sqs.Queue
@@ -185,23 +183,17 @@ class QueueWorkers(JobPattern):
             parent=self,
         )
 
-        task = WorkerTask(
-            f"{name}-{WORKER}",
-            WorkerTaskArgs(
-                worker=WORKER,
-                platform=args.platform,
-                # `pulumi destroy` deletes a repository that still holds images only where data may go.
-                force_delete_images=not args.data.retain_on_delete,
-                size=settings.size,
-                stop_timeout_seconds=settings.stop_timeout_seconds,
-                environment=worker_environment(
-                    queue_url=queue.url, bucket_name=bucket.bucket_name, settings=settings
-                ),
-                task_role_statements=worker_statements(
-                    queue_arn=queue.arn, bucket_arn=bucket.arn, cluster_arn=args.platform.cluster_arn
-                ),
+        task = self._worker_task(
+            name,
+            args,
+            settings,
+            worker=WORKER,
+            environment=worker_environment(
+                queue_url=queue.url, bucket_name=bucket.bucket_name, settings=settings
             ),
-            opts=child,
+            task_role_statements=worker_statements(
+                queue_arn=queue.arn, bucket_arn=bucket.arn, cluster_arn=args.platform.cluster_arn
+            ),
         )
         service = self._service(name, args, task.task_definition.arn)
         self._scaling(name, args, queue_name=queue.name, service_name=service.name)

@@ -16,7 +16,6 @@ from components.blocks import alarms
 from components.blocks.dead_letter import dead_letter_queue, retry_policy
 from components.blocks.run_task_target import fargate_placement, run_task_role
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
-from components.blocks.task import WorkerTask, WorkerTaskArgs
 from components.config.settings import BatchSettings
 from components.iam import grants, principals
 from components.iam.documents import Statement
@@ -71,8 +70,7 @@ def check_args(name: str, args: ScheduledBatchArgs) -> None:
 class ScheduledBatch(JobPattern):
     """Bucket, report worker task, a schedule in its own group that starts it, and its alarms.
 
-    Exposes the children of every job pattern (`JobPattern`: bucket, dead_letter_queue, task_definition,
-    task_role, execution_role, log_group) and its own `schedule` and `schedule_group`.
+    Besides the children every `JobPattern` exposes, its own `schedule` and `schedule_group`.
     """
 
     schedule: aws.scheduler.Schedule
@@ -92,24 +90,18 @@ class ScheduledBatch(JobPattern):
         bucket = SecureBucket(
             f"{name}-data", SecureBucketArgs(retain_on_delete=args.data.retain_on_delete), opts=child
         )
-        task = WorkerTask(
-            f"{name}-{WORKER}",
-            WorkerTaskArgs(
-                worker=WORKER,
-                platform=args.platform,
-                # `pulumi destroy` deletes a repository that still holds images only where data may go.
-                force_delete_images=not args.data.retain_on_delete,
-                size=settings.size,
-                stop_timeout_seconds=settings.stop_timeout_seconds,
-                environment={
-                    BUCKET_VARIABLE: bucket.bucket_name,
-                    INPUT_PREFIX_VARIABLE: settings.input_prefix,
-                    OUTPUT_PREFIX_VARIABLE: settings.output_prefix,
-                    CONCURRENCY_VARIABLE: str(settings.concurrency),
-                },
-                task_role_statements=report_task_statements(bucket.arn, settings),
-            ),
-            opts=child,
+        task = self._worker_task(
+            name,
+            args,
+            settings,
+            worker=WORKER,
+            environment={
+                BUCKET_VARIABLE: bucket.bucket_name,
+                INPUT_PREFIX_VARIABLE: settings.input_prefix,
+                OUTPUT_PREFIX_VARIABLE: settings.output_prefix,
+                CONCURRENCY_VARIABLE: str(settings.concurrency),
+            },
+            task_role_statements=report_task_statements(bucket.arn, settings),
         )
         # A group of its own: the role's trust names it, and Scheduler's metrics are per group.
         group = aws.scheduler.ScheduleGroup(f"{name}-schedules", opts=child)

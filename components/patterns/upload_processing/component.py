@@ -16,7 +16,6 @@ from components.blocks import alarms
 from components.blocks.dead_letter import event_target_dead_letter_queue, retry_policy
 from components.blocks.run_task_target import fargate_placement, run_task_role
 from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
-from components.blocks.task import WorkerTask, WorkerTaskArgs
 from components.config.settings import DataSettings, UploadSettings
 from components.iam import grants, principals
 from components.iam.documents import Statement
@@ -66,8 +65,7 @@ def check_args(name: str, args: UploadProcessingArgs) -> None:
 class UploadProcessing(JobPattern):
     """Bucket, results table, ingest worker task, the rule that starts it per upload, and its alarms.
 
-    Exposes the children of every job pattern (`JobPattern`: bucket, dead_letter_queue, task_definition,
-    task_role, execution_role, log_group) and its own `table` and `rule`.
+    Besides the children every `JobPattern` exposes, its own `table` and `rule`.
     """
 
     table: aws.dynamodb.Table
@@ -92,19 +90,13 @@ class UploadProcessing(JobPattern):
             opts=child,
         )
         table = self._results_table(name, args.data)
-        task = WorkerTask(
-            f"{name}-{WORKER}",
-            WorkerTaskArgs(
-                worker=WORKER,
-                platform=args.platform,
-                # `pulumi destroy` deletes a repository that still holds images only where data may go.
-                force_delete_images=not args.data.retain_on_delete,
-                size=settings.size,
-                stop_timeout_seconds=settings.stop_timeout_seconds,
-                environment={RESULTS_TABLE_VARIABLE: table.name},
-                task_role_statements=ingest_task_statements(bucket.arn, settings.key_prefix, table.arn),
-            ),
-            opts=child,
+        task = self._worker_task(
+            name,
+            args,
+            settings,
+            worker=WORKER,
+            environment={RESULTS_TABLE_VARIABLE: table.name},
+            task_role_statements=ingest_task_statements(bucket.arn, settings.key_prefix, table.arn),
         )
         rule = aws.cloudwatch.EventRule(
             f"{name}-object-created",
