@@ -37,7 +37,6 @@ ROWS_PER_OBJECT = 20
 class _Progress:
     """Completions read from the consumers' stdout, by message id."""
 
-    expected: int
     completions: list[str] = field(default_factory=list)
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -123,7 +122,7 @@ def run_once(setup: _Setup, candidate: str) -> float:
         "STOP_TIMEOUT_SECONDS": "10",
         "RECEIVE_WAIT_SECONDS": "1",
     }
-    progress = _Progress(len(setup.keys))
+    progress = _Progress()
     processes = []
     readers = []
     for _ in range(_processes(candidate)):
