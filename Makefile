@@ -18,6 +18,7 @@ $(STAMP): $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .   # the `policy-gate` command
 	touch $@
 
 lint: $(STAMP) ## ruff, ruff format --check, mypy --strict, hadolint, actionlint

@@ -6,6 +6,7 @@ one fixed account so that code which parses an ARN or builds a console link sees
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import importlib
@@ -179,62 +180,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         # The base class also allows (result, failures); a plain dict means no failures.
         self.calls.append(RecordedCall(args.token, dict(args.args), args.provider))
         function = args.token
-        if function == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-                "accountId": self.account_id,
-                "arn": f"arn:{self.partition}:iam::{self.account_id}:user/ci",
-                "userId": "AIDAEXAMPLEUSERID",
-                "id": self.account_id,
-            }
-        if function == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": ""}
-        if function == "aws:index/getPartition:getPartition":
-            return {
-                "partition": self.partition,
-                "dnsSuffix": self.dns_suffix,
-                "id": self.partition,
-                "reverseDnsPrefix": ".".join(reversed(self.dns_suffix.split("."))),
-            }
-        if function == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
-            service, service_type = args.args["service"], args.args["serviceType"]
-            # In China some endpoint services (ECR's, Batch's) are named cn.com.amazonaws.<region>.<service>.
-            china_named = self.partition == "aws-cn" and service.startswith("ecr.")
-            prefix = "cn.com.amazonaws" if china_named else "com.amazonaws"
-            name = f"{prefix}.{self.region}.{service}"
-            gaps = self.endpoint_zone_gaps.get(service, ()) if service_type == "Interface" else ()
-            zones = [f"{self.region}{letter}" for letter in ZONE_LETTERS if letter not in gaps]
-            return {
-                "id": name,
-                "serviceName": name,
-                "service": service,
-                "serviceType": service_type,
-                "availabilityZones": zones,
-            }
-        if function == "aws:ec2/getVpc:getVpc":
-            return {
-                "id": "vpc-0default0000000",
-                "arn": self.arn("ec2", "vpc/vpc-0default0000000"),
-                "cidrBlock": "172.31.0.0/16",
-                "default": True,
-            }
-        if function == "aws:ec2/getSubnets:getSubnets":
-            ids = [f"subnet-0default00000000{index}" for index in range(3)]
-            return {"id": self.region, "ids": ids}
-        if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{letter}" for letter in ZONE_LETTERS]
-            zone_ids = [f"use1-az{index}" for index in range(1, len(ZONE_LETTERS) + 1)]
-            return {"id": self.region, "names": names, "zoneIds": zone_ids}
-        if function == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            return {
-                "authorizationToken": "QVdTOnRva2Vu",
-                "userName": "AWS",
-                "password": "token",
-                "proxyEndpoint": f"https://{self.account_id}.dkr.ecr.{self.region}.{self.dns_suffix}",
-                "expiresAt": "2030-01-01T00:00:00Z",
-                "id": self.region,
-            }
-        if function == "aws:iam/getPolicyDocument:getPolicyDocument":
-            return policy_document(args.args)
+        answer = _INVOKES.get(function)
+        if answer is not None:
+            return answer(self, args.args)
         result = dict(args.args)
         physical = str(result.get("name") or function.rsplit(":", 1)[-1])
         for key, kind in declared_results(function).items():
@@ -457,6 +405,213 @@ _OUTPUTS: dict[str, Callable[[RecordingMocks, str, Mapping[str, Any]], Outputs]]
     "aws:appautoscaling/policy:Policy": _scaling_policy,
 }
 """Type token -> the id and outputs AWS computes for such a resource (ARNs, URLs, generated ids)."""
+
+
+Invoke = Callable[[RecordingMocks, Mapping[str, Any]], dict[str, Any]]
+"""(the mock, the invoke's arguments) -> what the provider's data source returns."""
+
+
+def _caller_identity(mocks: RecordingMocks, _args: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "accountId": mocks.account_id,
+        "arn": f"arn:{mocks.partition}:iam::{mocks.account_id}:user/ci",
+        "userId": "AIDAEXAMPLEUSERID",
+        "id": mocks.account_id,
+    }
+
+
+def _region(mocks: RecordingMocks, _args: Mapping[str, Any]) -> dict[str, Any]:
+    return {"name": mocks.region, "region": mocks.region, "id": mocks.region, "endpoint": ""}
+
+
+def _partition(mocks: RecordingMocks, _args: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "partition": mocks.partition,
+        "dnsSuffix": mocks.dns_suffix,
+        "id": mocks.partition,
+        "reverseDnsPrefix": ".".join(reversed(mocks.dns_suffix.split("."))),
+    }
+
+
+def _endpoint_service(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    service, service_type = args["service"], args["serviceType"]
+    # In China some endpoint services (ECR's, Batch's) are named cn.com.amazonaws.<region>.<service>.
+    china_named = mocks.partition == "aws-cn" and service.startswith("ecr.")
+    prefix = "cn.com.amazonaws" if china_named else "com.amazonaws"
+    name = f"{prefix}.{mocks.region}.{service}"
+    gaps = mocks.endpoint_zone_gaps.get(service, ()) if service_type == "Interface" else ()
+    zones = [f"{mocks.region}{letter}" for letter in ZONE_LETTERS if letter not in gaps]
+    return {
+        "id": name,
+        "serviceName": name,
+        "service": service,
+        "serviceType": service_type,
+        "availabilityZones": zones,
+    }
+
+
+_DEFAULT_VPC = "vpc-0default0000000"
+
+
+def _vpc_lookup(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    vpc_id = str(args.get("id") or _DEFAULT_VPC)
+    return {
+        "id": vpc_id,
+        "arn": mocks.arn("ec2", f"vpc/{vpc_id}"),
+        "cidrBlock": "172.31.0.0/16",
+        "default": vpc_id == _DEFAULT_VPC,
+        "ownerId": mocks.account_id,
+        "mainRouteTableId": "rtb-0default0000000",
+        "enableDnsSupport": True,
+        "enableDnsHostnames": True,
+    }
+
+
+def _subnet_ids(mocks: RecordingMocks) -> list[str]:
+    return [f"subnet-0default00000000{index}" for index in range(3)]
+
+
+def _subnets(mocks: RecordingMocks, _args: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": mocks.region, "ids": _subnet_ids(mocks)}
+
+
+def _subnet_lookup(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    subnet_id = str(args.get("id") or _subnet_ids(mocks)[0])
+    index = _subnet_ids(mocks).index(subnet_id) if subnet_id in _subnet_ids(mocks) else 0
+    return {
+        "id": subnet_id,
+        "arn": mocks.arn("ec2", f"subnet/{subnet_id}"),
+        "vpcId": _DEFAULT_VPC,
+        "availabilityZone": f"{mocks.region}{ZONE_LETTERS[index]}",
+        "availabilityZoneId": f"{_zone_prefix(mocks.region)}-az{index + 1}",
+        "cidrBlock": f"172.31.{16 * index}.0/20",
+        "defaultForAz": True,
+        "mapPublicIpOnLaunch": True,
+        "ownerId": mocks.account_id,
+    }
+
+
+_DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c", "gov": "g"}
+
+
+def _zone_prefix(region: str) -> str:
+    """AWS's zone id prefix: `us-east-1` -> `use1`, `ap-southeast-2` -> `apse2`, `us-gov-west-1` ->
+    `usgw1`."""
+    parts = region.split("-")
+    middle = ""
+    for part in parts[1:-1]:
+        for word, letter in _DIRECTIONS.items():
+            part = part.replace(word, letter)
+        middle += part
+    return parts[0] + middle + parts[-1]
+
+
+def _availability_zones(mocks: RecordingMocks, _args: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": mocks.region,
+        "names": [f"{mocks.region}{letter}" for letter in ZONE_LETTERS],
+        "zoneIds": [f"{_zone_prefix(mocks.region)}-az{index}" for index in range(1, len(ZONE_LETTERS) + 1)],
+        "groupNames": [mocks.region],
+    }
+
+
+def _registry(mocks: RecordingMocks) -> str:
+    return f"{mocks.account_id}.dkr.ecr.{mocks.region}.{mocks.dns_suffix}"
+
+
+_ECR_PASSWORD = "eyJwYXlsb2FkIjoibW9jayIsInZlcnNpb24iOiIyIn0"  # noqa: S105 - a stand-in, shaped like ECR's
+"""ECR's password is an opaque token; docker logs in with user `AWS` and it."""
+
+
+def _ecr_token(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    """ECR's authorization token is base64 of `AWS:<password>`, as `docker login` takes it apart."""
+    token = base64.b64encode(f"AWS:{_ECR_PASSWORD}".encode()).decode()
+    return {
+        "authorizationToken": token,
+        "userName": "AWS",
+        "password": _ECR_PASSWORD,
+        "proxyEndpoint": f"https://{_registry(mocks)}",
+        "expiresAt": "2030-01-01T00:00:00Z",
+        "registryId": str(args.get("registryId") or mocks.account_id),
+        "id": mocks.region,
+    }
+
+
+_ECS_AMI = "ami-0c1a7f89451184c8b"
+
+
+def _ami(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    name = "amzn2-ami-ecs-hvm-2.0.20260101-x86_64-ebs"
+    return {
+        "id": _ECS_AMI,
+        "imageId": _ECS_AMI,
+        "arn": f"arn:{mocks.partition}:ec2:{mocks.region}::image/{_ECS_AMI}",
+        "name": name,
+        "architecture": "x86_64",
+        "ownerId": "591542846629",
+        "owners": list(args.get("owners") or ["amazon"]),
+        "imageLocation": f"amazon/{name}",
+        "rootDeviceName": "/dev/xvda",
+        "rootDeviceType": "ebs",
+        "virtualizationType": "hvm",
+        "state": "available",
+        "mostRecent": bool(args.get("mostRecent")),
+        "creationDate": "2026-01-01T00:00:00.000Z",
+    }
+
+
+def _ami_ids(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": mocks.region, "ids": [_ECS_AMI], "owners": list(args.get("owners") or ["amazon"])}
+
+
+def _ssm_parameter(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Public AMI parameters (`/aws/service/ecs/optimized-ami/.../image_id`) answer an AMI id; others a
+    placeholder string."""
+    name = str(args.get("name") or "")
+    value = _ECS_AMI if name.startswith("/aws/service/") and "ami" in name else "mock-parameter-value"
+    return {
+        "id": name,
+        "name": name,
+        "arn": mocks.arn("ssm", f"parameter/{name.lstrip('/')}"),
+        "type": "String",
+        "value": value,
+        "insecureValue": value,
+        "version": 1,
+        "withDecryption": bool(args.get("withDecryption", True)),
+    }
+
+
+def _role_lookup(mocks: RecordingMocks, args: Mapping[str, Any]) -> dict[str, Any]:
+    name = str(args.get("name") or "role")
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:{mocks.partition}:iam::{mocks.account_id}:role/{name}",
+        "uniqueId": "AROA" + _suffix(name).upper() * 2,
+        "path": "/",
+        "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+    }
+
+
+_INVOKES: dict[str, Invoke] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getPartition:getPartition": _partition,
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:ec2/getVpcEndpointService:getVpcEndpointService": _endpoint_service,
+    "aws:ec2/getVpc:getVpc": _vpc_lookup,
+    "aws:ec2/getSubnets:getSubnets": _subnets,
+    "aws:ec2/getSubnet:getSubnet": _subnet_lookup,
+    "aws:ec2/getAmi:getAmi": _ami,
+    "aws:ec2/getAmiIds:getAmiIds": _ami_ids,
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_token,
+    "aws:ecr/getCredentials:getCredentials": _ecr_token,
+    "aws:iam/getRole:getRole": _role_lookup,
+    "aws:iam/getPolicyDocument:getPolicyDocument": lambda _mocks, args: policy_document(args),
+}
+"""Invoke token -> the answer of the provider's data source, as AWS would give it; others get their
+arguments back plus a plausible value for every field their result class declares."""
 
 
 def _one_or_many(values: Any) -> Any:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -181,9 +182,43 @@ def test_unknown_stack_is_a_usage_error():
 
 
 def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
-    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), cwd=tmp_path)
-    assert completed.returncode == 2
-    assert "no policy packs under policies/" in completed.stderr
+    pack = tmp_path / "policies" / "local"
+    pack.mkdir(parents=True)
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text(
+        "from pulumi_policy import PolicyPack, ResourceValidationPolicy\n\n"
+        "PolicyPack(name='local', policies=[\n"
+        "    ResourceValidationPolicy(name='nothing', description='d', validate=lambda args, report: None)])\n"
+    )
+    completed = gate("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert [pack["path"] for pack in result["packs"]] == ["policies/local"]
+    assert result["violations"] == []
+
+
+def test_the_console_command_runs_from_any_directory_with_the_repositorys_packs(tmp_path):
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["policy-gate"].split(":")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; from {module} import {function}; sys.exit({function}())",
+            *("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    result = json.loads(completed.stdout)
+    assert [pack["path"] for pack in result["packs"]] == [str(ROOT / "policies" / "ecs_guardrails")]
+    assert [violation["policy"] for violation in result["violations"]] == ["task-role-no-wildcard-actions"]
+    assert result["packs"][0]["policies"]["task-role-no-wildcard-actions"] == "mandatory"  # prod's config
 
 
 def test_pack_that_does_not_start_is_an_error_with_its_traceback(tmp_path):

@@ -55,3 +55,42 @@ def test_what_is_not_a_runnable_program_is_named(tmp_path, files, expected):
         write(tmp_path / name, text)
     with pytest.raises(program.ProgramError, match=expected.replace("(", r"\(")):
         program.load(tmp_path, "dev")
+
+
+def fake_python(directory: Path) -> Path:
+    python = directory / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    return python
+
+
+@pytest.mark.parametrize(
+    ("options", "folder"),
+    [
+        ("  options:\n    virtualenv: venv\n", "venv"),
+        ("  options:\n    toolchain: pip\n    virtualenv: .env\n", ".env"),
+        ("  options:\n    toolchain: uv\n", ".venv"),
+        ("  options:\n    toolchain: uv\n    virtualenv: envs/app\n", "envs/app"),
+    ],
+)
+def test_program_runs_in_the_environment_its_runtime_options_name(tmp_path, options, folder):
+    write(tmp_path / "Pulumi.yaml", f"name: shop\nruntime:\n  name: python\n{options}")
+    write(tmp_path / "__main__.py", "")
+    write(tmp_path / "Pulumi.dev.yaml", "config: {}\n")
+    python = fake_python(tmp_path / folder)
+    loaded = program.load(tmp_path, "dev")
+    assert (loaded.python, loaded.environment_note) == (str(python.absolute()), "")
+
+
+def test_a_named_environment_that_does_not_exist_yet_is_said(tmp_path):
+    write(
+        tmp_path / "Pulumi.yaml", "name: shop\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+    )
+    write(tmp_path / "__main__.py", "")
+    write(tmp_path / "Pulumi.dev.yaml", "config: {}\n")
+    loaded = program.load(tmp_path, "dev")
+    assert loaded.python == sys.executable
+    assert loaded.environment_note.startswith(
+        f"{tmp_path / 'Pulumi.yaml'} names the virtualenv 'venv', which does not exist yet; running the program "
+        f"with the gate's interpreter {sys.executable}"
+    )

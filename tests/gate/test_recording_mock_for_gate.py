@@ -1,6 +1,9 @@
 """What the gate adds to the recording mock: outputs for any type, engine URNs, the analyzer's wire form."""
 
+import base64
 import json
+import re
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -114,15 +117,81 @@ def test_policy_document_invoke_renders_iam_json(monitor: pulumi_mocks.Recording
 
 @pulumi.runtime.test
 def test_other_invokes_get_plausible_results(monitor: pulumi_mocks.RecordingMonitor):
-    image = aws.ec2.get_ami_output(owners=["amazon"], most_recent=True)
+    topic = aws.sns.get_topic_output(name="alerts")
 
     def check(args: list[object]) -> None:
-        arn, architecture, owners = args
-        assert arn == "arn:aws:ec2:eu-west-1:123456789012:getAmi"
-        assert architecture == ""
-        assert owners == ["amazon"]
+        arn, name = args
+        assert (arn, name) == ("arn:aws:sns:eu-west-1:123456789012:alerts", "alerts")
 
-    return pulumi.Output.all(image.arn, image.architecture, image.owners).apply(check)
+    return pulumi.Output.all(topic.arn, topic.name).apply(check)
+
+
+@pulumi.runtime.test
+def test_ecr_tokens_are_base64_of_user_and_password_as_docker_takes_them(
+    monitor: pulumi_mocks.RecordingMonitor,
+):
+    token = aws.ecr.get_authorization_token_output()
+    credentials = aws.ecr.get_credentials_output(registry_id="123456789012")
+
+    def check(args: list[str]) -> None:
+        encoded, user, password, endpoint, other = args
+        assert base64.b64decode(encoded).decode() == f"{user}:{password}"
+        assert user == "AWS"
+        assert len(password) > 20
+        assert endpoint == "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+        assert base64.b64decode(other).decode().split(":", 1) == ["AWS", password]
+
+    return pulumi.Output.all(
+        token.authorization_token,
+        token.user_name,
+        token.password,
+        token.proxy_endpoint,
+        credentials.authorization_token,
+    ).apply(check)
+
+
+@pulumi.runtime.test
+def test_amis_zones_subnets_and_parameters_look_like_aws(monitor: pulumi_mocks.RecordingMonitor):
+    image = aws.ec2.get_ami_output(owners=["amazon"], most_recent=True)
+    zones = aws.get_availability_zones_output()
+    subnet = aws.ec2.get_subnet_output(id="subnet-0default000000001")
+    parameter = aws.ssm.get_parameter_output(
+        name="/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+    )
+
+    def check(args: list[Any]) -> None:
+        ami, arn, architecture, names, zone_ids, subnet_zone, vpc, parameter_value = args
+        assert re.fullmatch(r"ami-[0-9a-f]{17}", ami)
+        assert arn == f"arn:aws:ec2:eu-west-1::image/{ami}"
+        assert architecture == "x86_64"
+        assert names == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+        assert zone_ids == ["euw1-az1", "euw1-az2", "euw1-az3"]
+        assert (subnet_zone, vpc) == ("eu-west-1b", "vpc-0default0000000")
+        assert parameter_value == ami
+
+    return pulumi.Output.all(
+        image.id,
+        image.arn,
+        image.architecture,
+        zones.names,
+        zones.zone_ids,
+        subnet.availability_zone,
+        subnet.vpc_id,
+        parameter.value,
+    ).apply(check)
+
+
+@pytest.mark.parametrize(
+    ("region", "prefix"),
+    [
+        ("us-east-1", "use1"),
+        ("ap-southeast-2", "apse2"),
+        ("us-gov-west-1", "usgw1"),
+        ("eu-central-1", "euc1"),
+    ],
+)
+def test_zone_ids_follow_aws_naming(region, prefix):
+    assert pulumi_mocks._zone_prefix(region) == prefix
 
 
 @pulumi.runtime.test

@@ -29,7 +29,7 @@ class UsageError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.policy_gate",
+        prog="policy-gate",
         description="Offline policy gate: runs a Pulumi Python program on the mock runtime and drives each "
         "policy pack through its analyzer protocol, like `pulumi preview --policy-pack`.",
     )
@@ -69,15 +69,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+BUNDLED_POLICIES = Path(__file__).resolve().parents[2] / "policies"
+"""The packs beside the gate in this repository: the default where the gate runs has no `policies/`."""
+
+
+def _policies_folder() -> Path:
+    """`policies/` of the directory the gate runs from (not --cwd: a team runs our packs on their program),
+    else the repository's own, so the installed command runs from any directory."""
+    here = Path("policies")
+    if any(here.glob("*/PulumiPolicy.yaml")) or not BUNDLED_POLICIES.is_dir():
+        return here
+    return BUNDLED_POLICIES
+
+
 def _packs(given: Sequence[str]) -> list[Path]:
-    """Relative to the directory the gate runs from, not to --cwd: a team runs our packs on their program."""
     if given:
         packs = [Path(item) for item in given]
         missing = [str(pack) for pack in packs if not (pack / "PulumiPolicy.yaml").is_file()]
         if missing:
             raise UsageError(f"not a policy pack (no PulumiPolicy.yaml): {', '.join(missing)}")
         return packs
-    packs = sorted(path.parent for path in Path("policies").glob("*/PulumiPolicy.yaml"))
+    packs = sorted(path.parent for path in _policies_folder().glob("*/PulumiPolicy.yaml"))
     if not packs:
         raise UsageError("no policy packs under policies/; name one with --policy-pack")
     return packs
@@ -93,7 +105,7 @@ def _configs(
                 f"{len(given)} --policy-pack-config for {len(packs)} policy packs: one per pack, in order"
             )
         return [Path(item) for item in given]
-    default = Path("policies") / "config" / f"{stack}.json"
+    default = _policies_folder() / "config" / f"{stack}.json"
     if explicit_packs or not default.is_file():
         return [None] * len(packs)  # the stack's config is written for our packs, not for packs named here
     return [default] * len(packs)
@@ -131,6 +143,8 @@ def run(args: argparse.Namespace) -> report.GateResult:
     config_paths = _configs(args.policy_pack_config, packs, args.stack, explicit_packs=bool(args.policy_pack))
     settings = [pack_config.load(path) if path else {} for path in config_paths]
     loaded = program.load(Path(args.cwd), args.stack)
+    if loaded.environment_note:
+        print(f"note: {loaded.environment_note}", file=sys.stderr)
     servers = [PackServer(pack.resolve()) for pack in packs]
     try:
         for server in servers:

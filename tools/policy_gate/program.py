@@ -32,6 +32,8 @@ class Program:
     python: str
     config: Mapping[str, str]
     secret_keys: tuple[str, ...]
+    environment_note: str = ""
+    """Why the program does not run in the environment its Pulumi.yaml names (empty when it does)."""
 
     @property
     def region(self) -> str:
@@ -74,18 +76,55 @@ def load(directory: Path, stack: str) -> Program:
     if not isinstance(raw_config, Mapping):
         raise ProgramError(f"{stack_file}: `config` is not a mapping")
     config, secret_keys = engine_config(name, {**project_defaults(project), **raw_config})
-    return Program(directory, name, main.resolve(), _python(directory, runtime), config, tuple(secret_keys))
+    python, note = _python(directory, runtime)
+    return Program(directory, name, main.resolve(), python, config, tuple(secret_keys), note)
 
 
-def _python(directory: Path, runtime: Any) -> str:
-    """The program's virtualenv interpreter when Pulumi.yaml names one that exists, else the gate's own."""
+def _python(directory: Path, runtime: Any) -> tuple[str, str]:
+    """The interpreter the Pulumi CLI would run the program with, and a note when it is not that one.
+
+    `runtime.options` as the CLI reads them: `toolchain` pip (default) or uv with `virtualenv` (uv's default
+    is `.venv`), or poetry, whose environment `poetry env info --executable` names. When the program names
+    none, or the one it names does not exist yet, the gate's own interpreter runs it and the note says so.
+    """
     options = runtime.get("options") if isinstance(runtime, Mapping) else None
-    virtualenv = options.get("virtualenv") if isinstance(options, Mapping) else None
-    if isinstance(virtualenv, str):
-        candidate = (directory / virtualenv / "bin" / "python").absolute()
-        if candidate.is_file():
-            return str(candidate)
-    return sys.executable
+    options = options if isinstance(options, Mapping) else {}
+    toolchain = str(options.get("toolchain") or "pip")
+    if toolchain == "poetry":
+        return _poetry_python(directory)
+    virtualenv = options.get("virtualenv") or (".venv" if toolchain == "uv" else None)
+    if not isinstance(virtualenv, str):
+        return sys.executable, ""
+    candidate = (directory / virtualenv / "bin" / "python").absolute()
+    if candidate.is_file():
+        return str(candidate), ""
+    return sys.executable, (
+        f"{directory / 'Pulumi.yaml'} names the virtualenv {virtualenv!r}, which does not exist yet; running "
+        f"the program with the gate's interpreter {sys.executable} (create it with "
+        f"`python -m venv {virtualenv}` and install the program's requirements into it)"
+    )
+
+
+def _poetry_python(directory: Path) -> tuple[str, str]:
+    try:
+        completed = subprocess.run(
+            ["poetry", "env", "info", "--executable"],  # noqa: S607 - poetry from PATH, as the CLI runs it
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        completed = None
+    executable = completed.stdout.strip() if completed and completed.returncode == 0 else ""
+    if executable and Path(executable).is_file():
+        return executable, ""
+    return sys.executable, (
+        f"{directory / 'Pulumi.yaml'} uses the poetry toolchain, but `poetry env info --executable` names no "
+        f"environment; running the program with the gate's interpreter {sys.executable} "
+        "(run `poetry install`)"
+    )
 
 
 def record(program: Program, stack: str) -> list[dict[str, Any]]:
@@ -113,8 +152,26 @@ def record(program: Program, stack: str) -> list[dict[str, Any]]:
             )
         except subprocess.TimeoutExpired as error:
             raise ProgramError(f"program did not finish within {RUN_TIMEOUT_SECONDS} s") from error
-        if completed.returncode != 0 or not output.is_file():
+        answer = json.loads(output.read_text()) if output.is_file() else {}
+        if "missingModule" in answer:
+            raise ProgramError(_missing_module(program, str(answer["missingModule"])))
+        if completed.returncode != 0 or "resources" not in answer:
             detail = (completed.stderr or completed.stdout).strip()
             raise ProgramError(f"program {program.main} failed on the mock runtime:\n{detail}")
-        resources: list[dict[str, Any]] = json.loads(output.read_text())["resources"]
+        resources: list[dict[str, Any]] = answer["resources"]
         return resources
+
+
+def _missing_module(program: Program, module: str) -> str:
+    """Which module is missing from the program's environment, and the command that installs it."""
+    requirements = program.directory / "requirements.txt"
+    distribution = module.split(".")[0].replace("_", "-")
+    install = (
+        f"{program.python} -m pip install -r {requirements}"
+        if requirements.is_file()
+        else f"{program.python} -m pip install {distribution}"
+    )
+    return (
+        f"program {program.main} imports {module!r}, which is not installed in its Python environment "
+        f"({program.python}); install its dependencies there: {install}"
+    )

@@ -100,6 +100,10 @@ def main() -> int:
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(request["secretKeys"])
     try:
         resources = _run(request)
+    except ModuleNotFoundError as error:
+        # Not the program's bug but its environment's: the gate names the module and how to install it.
+        Path(request["output"]).write_text(json.dumps({"missingModule": error.name or str(error)}))
+        return 1
     except BaseException as error:  # any failure of the program is reported to the gate, not raised
         sys.stderr.write(_program_traceback(error))
         return 1
