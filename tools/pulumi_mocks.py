@@ -639,7 +639,11 @@ def policy_document(args: Mapping[str, Any]) -> dict[str, Any]:
                 item[name] = _one_or_many(statement[key])
         for key, name in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
             principals = statement.get(key) or []
-            if principals:
+            if principals == [{"type": "*", "identifiers": ["*"]}]:
+                # The provider renders type "*" with identifiers ["*"] as the bare string (the Terraform
+                # data source's documented form for "everyone"); {"AWS": "*"} stays an object.
+                item[name] = "*"
+            elif principals:
                 item[name] = {p["type"]: _one_or_many(p.get("identifiers")) for p in principals}
         conditions: dict[str, dict[str, Any]] = {}
         for condition in statement.get("conditions") or []:

@@ -202,3 +202,17 @@ def test_caller_identity_invoke_answers_with_the_fixed_account(monitor: pulumi_m
 
 def assert_equal(actual: object, expected: object) -> None:
     assert actual == expected
+
+
+def test_policy_document_renders_everyone_as_the_provider_does():
+    rendered = pulumi_mocks.policy_document(
+        {
+            "statements": [
+                {"effect": "Deny", "actions": ["s3:*"], "principals": [{"type": "*", "identifiers": ["*"]}]},
+                {"actions": ["s3:GetObject"], "principals": [{"type": "AWS", "identifiers": ["*"]}]},
+            ]
+        }
+    )
+    first, second = json.loads(rendered["json"])["Statement"]
+    assert first["Principal"] == "*"
+    assert second["Principal"] == {"AWS": "*"}
