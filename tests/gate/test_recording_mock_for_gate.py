@@ -164,8 +164,8 @@ def test_amis_zones_subnets_and_parameters_look_like_aws(monitor: pulumi_mocks.R
         assert re.fullmatch(r"ami-[0-9a-f]{17}", ami)
         assert arn == f"arn:aws:ec2:eu-west-1::image/{ami}"
         assert architecture == "x86_64"
-        assert names == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-        assert zone_ids == ["euw1-az1", "euw1-az2", "euw1-az3"]
+        assert names == ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
+        assert zone_ids == ["euw1-az1", "euw1-az2", "euw1-az3", "euw1-az4"]
         assert (subnet_zone, vpc) == ("eu-west-1b", "vpc-0default0000000")
         assert parameter_value == ami
 
