@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements.txt requirements-dev.txt services/requirements.txt $(wildcard policies/*/requirements.txt)
+REQUIREMENTS := requirements.txt requirements-dev.txt services/requirements.txt services/pyproject.toml $(wildcard policies/*/requirements.txt)
 
 .PHONY: test lint pytest install bench help
 

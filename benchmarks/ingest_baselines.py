@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from services.common import aws
+from ecs_runtime import aws
 
 READ_BYTES = 1 << 20
 

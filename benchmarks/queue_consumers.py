@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from services.common import aws
+from ecs_runtime import aws
 from services.common.records import DataFormat, RecordScanner
 
 WAIT_SECONDS = 1

@@ -1,1 +1,1 @@
-"""The runtime every worker shares: settings, JSON logs, AWS clients, signals, exit codes, record parsing."""
+"""What the bundled example jobs share: streaming parse and validation of CSV and JSON Lines objects."""

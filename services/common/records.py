@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from services.common.lifecycle import StopRequestedError
+from ecs_runtime.lifecycle import StopRequestedError
 
 MAX_LINE_BYTES = 1 << 20
 READ_CHUNK_BYTES = 1 << 20

@@ -1,1 +1,1 @@
-"""Upload pattern: process the one S3 object an `Object Created` event names and record the result."""
+"""Bundled upload job, an example of `ecs_runtime.upload`: validate the object an event names."""

@@ -1,4 +1,5 @@
-from services.ingest.run import main
+from ecs_runtime import upload
+from services.ingest.handler import ingest
 
 if __name__ == "__main__":
-    main()
+    upload.run(ingest, service="ingest")

@@ -1,1 +1,1 @@
-"""Scheduled pattern: validate every object under an input prefix not yet done, write one report."""
+"""Bundled batch job, an example of `ecs_runtime.batch`: validate each object, write one report."""

@@ -1,4 +1,5 @@
-from services.report.run import main
+from ecs_runtime import batch
+from services.report.handler import REPORT
 
 if __name__ == "__main__":
-    main()
+    batch.run(REPORT, service="report")

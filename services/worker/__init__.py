@@ -1,1 +1,1 @@
-"""Queue pattern: long-poll SQS, run each message's job on S3 data, delete only what completed."""
+"""Bundled queue job (an example of `ecs_runtime.queue`): CSV to JSON Lines, and validation, of S3 objects."""

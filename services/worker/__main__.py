@@ -1,4 +1,5 @@
-from services.worker.run import main
+from ecs_runtime import queue
+from services.worker.operations import HANDLERS
 
 if __name__ == "__main__":
-    main()
+    queue.run(HANDLERS, service="worker")

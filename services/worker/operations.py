@@ -1,5 +1,9 @@
-"""The jobs a message can ask for. Each reads its input as a stream and writes under OUTPUT_PREFIX.
+"""The bundled queue job's operations, registered on HANDLERS. Each reads its input object as a stream
+and writes under OUTPUT_PREFIX. The message (after the envelope's `version` and `operation`):
 
+    {"bucket": "my-bucket", "key": "incoming/a b.csv"}
+
+`bucket` and `key` name the input object; the key is plain (not URL-encoded); other fields are refused.
 Outputs are named from the input key, so running a job twice (a redelivered message) overwrites the
 same object with the same content: every operation is idempotent.
 """
@@ -7,14 +11,16 @@ same object with the same content: every operation is idempotent.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from services.common.records import DataFormat, RecordScanner, RejectedFileError, detect_format
-from services.common.s3_objects import open_object
-from services.worker.messages import JobMessage, Operation
+from pydantic import BaseModel, ConfigDict, Field
+
+from ecs_runtime import Context, RejectedObjectError, WorkerSettings
+from ecs_runtime.queue import JobControl, QueueHandlers
+from ecs_runtime.s3_objects import open_object
+from services.common.records import DataFormat, RecordScanner, detect_format
+from services.common.validation import validated_summary
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -24,23 +30,33 @@ PART_BYTES = 8 << 20
 """Multipart part size: S3's minimum is 5 MiB (except the last part); memory holds one part."""
 
 
-@dataclass(frozen=True)
-class JobControl:
-    """How the worker stops a running job.
+class OutputSettings(WorkerSettings):
+    output_bucket: str = Field(min_length=3, max_length=63)
+    """OUTPUT_BUCKET: where job results are written."""
+    output_prefix: str = Field(min_length=1)
+    """OUTPUT_PREFIX: results go under it (the task role may write only there)."""
 
-    `cancel` is checked between records. `commit` is called just before the output object is written:
-    it raises StopRequestedError when the job was cancelled meanwhile, and once it returns the worker
-    no longer hands the message back, so no output is written for a message already released.
-    """
 
-    cancel: threading.Event
-    commit: Callable[[], None]
+class ObjectMessage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bucket: str = Field(min_length=3, max_length=63)
+    key: str = Field(min_length=1, max_length=1024)
+
+
+HANDLERS = QueueHandlers(
+    settings=OutputSettings, log_fields=lambda message: {"object": f"s3://{message.bucket}/{message.key}"}
+)
 
 
 @dataclass(frozen=True)
 class Output:
     bucket: str
     prefix: str
+
+    @classmethod
+    def of(cls, settings: OutputSettings) -> Output:
+        return cls(settings.output_bucket, settings.output_prefix)
 
     def key_for(self, source_bucket: str, source_key: str, suffix: str) -> str:
         stem = source_key.rsplit(".", 1)[0] if "." in source_key.rsplit("/", 1)[-1] else source_key
@@ -105,11 +121,13 @@ class StreamingUpload:
         self._buffer.clear()
 
 
-def csv_to_jsonl(s3: S3Client, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+@HANDLERS.operation("csv_to_jsonl", model=ObjectMessage)
+def csv_to_jsonl(job: ObjectMessage, control: JobControl, context: Context[OutputSettings]) -> dict[str, Any]:
     """Valid CSV rows become JSON objects (header names as keys), one a line; bad rows are counted."""
+    s3, output = context.aws.s3, Output.of(context.settings)
     source = open_object(s3, job.bucket, job.key)
     if detect_format(job.key, source.content_type) is not DataFormat.CSV:
-        raise RejectedFileError(
+        raise RejectedObjectError(
             f"csv_to_jsonl needs a CSV object (.csv or text/csv), got {source.content_type!r}"
         )
     target = output.key_for(job.bucket, job.key, ".jsonl")
@@ -133,25 +151,16 @@ def csv_to_jsonl(s3: S3Client, job: JobMessage, output: Output, control: JobCont
     return {"output_key": target, **scanner.summary.as_dict()}
 
 
-def validate(s3: S3Client, job: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+@HANDLERS.operation("validate", model=ObjectMessage)
+def validate(job: ObjectMessage, control: JobControl, context: Context[OutputSettings]) -> dict[str, Any]:
     """Counts, problems and SHA-256 of a CSV or JSON Lines object, written as a JSON summary."""
+    s3, output = context.aws.s3, Output.of(context.settings)
     source = open_object(s3, job.bucket, job.key)
-    data_format = detect_format(job.key, source.content_type)
-    if data_format is None:
-        raise RejectedFileError(f"validate needs CSV or JSON Lines, got Content-Type {source.content_type!r}")
-    scanner = RecordScanner(source.body, data_format, control.cancel)
-    for _record in scanner.records():
-        pass
+    counts = validated_summary(job.key, source.content_type, source.body, control.cancel)
     target = output.key_for(job.bucket, job.key, ".summary.json")
-    summary = {"bucket": job.bucket, "key": job.key, "etag": source.etag, **scanner.summary.as_dict()}
+    summary = {"bucket": job.bucket, "key": job.key, "etag": source.etag, **counts}
     control.commit()
     s3.put_object(
         Bucket=output.bucket, Key=target, Body=json.dumps(summary).encode(), ContentType="application/json"
     )
-    return {"output_key": target, **scanner.summary.as_dict()}
-
-
-OPERATIONS: dict[Operation, Callable[[S3Client, JobMessage, Output, JobControl], dict[str, Any]]] = {
-    Operation.CSV_TO_JSONL: csv_to_jsonl,
-    Operation.VALIDATE: validate,
-}
+    return {"output_key": target, **counts}

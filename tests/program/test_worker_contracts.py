@@ -7,11 +7,12 @@ from components.patterns.queue_workers import component as queue_workers
 from components.patterns.scheduled_batch import component as scheduled_batch
 from components.patterns.upload_processing import component as upload_processing
 from components.patterns.upload_processing import object_created_events
-from services.ingest import results
-from services.ingest.settings import IngestSettings
-from services.report import checkpoint
-from services.report.settings import ReportSettings
-from services.worker.settings import QueueWorkerSettings
+from ecs_runtime.batch import checkpoint
+from ecs_runtime.batch.settings import BatchSettings
+from ecs_runtime.queue.settings import QueueWorkerSettings
+from ecs_runtime.upload import results
+from ecs_runtime.upload.settings import UploadSettings
+from services.worker.operations import OutputSettings
 
 
 def env_names(settings_class: type[BaseSettings]) -> set[str]:
@@ -20,7 +21,7 @@ def env_names(settings_class: type[BaseSettings]) -> set[str]:
 
 def test_ingest_reads_what_the_rule_and_task_definition_set():
     from_events = set(object_created_events.OBJECT_ENVIRONMENT)
-    assert from_events | {"RESULTS_TABLE"} == env_names(IngestSettings)
+    assert from_events | {"RESULTS_TABLE"} == env_names(UploadSettings)
 
 
 def test_worker_reads_what_the_task_definition_sets():
@@ -30,11 +31,13 @@ def test_worker_reads_what_the_task_definition_sets():
         settings=QueueSettings(),
     )
     # ECS sets ECS_AGENT_URI itself; RECEIVE_WAIT_SECONDS keeps its 20 s default (only tests lower it).
-    assert set(environment) == env_names(QueueWorkerSettings) - {"ECS_AGENT_URI", "RECEIVE_WAIT_SECONDS"}
+    # The runtime's settings and the bundled handlers' own (OUTPUT_BUCKET, OUTPUT_PREFIX).
+    read = env_names(QueueWorkerSettings) | env_names(OutputSettings)
+    assert set(environment) == read - {"ECS_AGENT_URI", "RECEIVE_WAIT_SECONDS"}
 
 
 def test_report_reads_what_the_task_definition_sets_and_its_markers_are_listable():
-    assert {"BUCKET", "INPUT_PREFIX", "OUTPUT_PREFIX", "CONCURRENCY"} == env_names(ReportSettings)
+    assert {"BUCKET", "INPUT_PREFIX", "OUTPUT_PREFIX", "CONCURRENCY"} == env_names(BatchSettings)
     assert scheduled_batch.CHECKPOINT_MARKERS == checkpoint.MARKERS
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+RUNTIME_SOURCE = REPO_ROOT / "services" / "src"
 REGION = "us-east-1"
 
 
@@ -100,6 +101,8 @@ class Aws:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": REGION,
+            # The runtime of this checkout, as if installed (`pip install ./services` in the image).
+            "PYTHONPATH": str(RUNTIME_SOURCE),
         }
 
     def client(self, service: str) -> Any:
@@ -127,7 +130,8 @@ class Finished:
 
 
 def command(worker: str) -> list[str]:
-    return [sys.executable, "-m", f"services.{worker}"]
+    """A bundled worker by name (`ingest`), or any module by its dotted name (`ecs_runtime.queue`)."""
+    return [sys.executable, "-m", worker if "." in worker else f"services.{worker}"]
 
 
 def start(worker: str, env: dict[str, str], prefix: list[str] | None = None) -> subprocess.Popen[str]:
@@ -201,6 +205,31 @@ class LogTail:
         self._reader.join(timeout=10)
         assert self.process.stderr is not None
         return Finished(self.process.returncode, list(self.logs), self.process.stderr.read())
+
+
+@dataclass(frozen=True)
+class Queues:
+    url: str
+    dlq_url: str
+
+
+def make_queues(aws: Aws, visibility_seconds: int, max_receive_count: int = 2, name: str = "jobs") -> Queues:
+    """A queue and its dead-letter queue (`<name>-dlq`), as the queue_workers component makes them."""
+    sqs = aws.client("sqs")
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(visibility_seconds),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+            ),
+        },
+    )["QueueUrl"]
+    return Queues(url, dlq_url)
 
 
 def create_results_table(dynamodb: Any, name: str) -> None:

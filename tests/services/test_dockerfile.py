@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,20 @@ def test_dockerignore_keeps_what_the_image_needs() -> None:
     assert not any(
         pattern in ("*.py", "**/*.py", "common", "ingest", "report", "worker") for pattern in ignored
     )
+
+
+def test_the_runtime_target_carries_the_installed_runtime_package() -> None:
+    """`runtime` is the base a team's Dockerfile starts FROM: it has `ecs_runtime` installed (built from
+    services/pyproject.toml in the build stage) and no entry point of its own."""
+    build, runtime = stages()["build"], stages()["runtime"]
+    assert "COPY pyproject.toml /tmp/runtime/" in build
+    assert "COPY src /tmp/runtime/src" in build
+    install = build[-1]
+    assert install.startswith("RUN /opt/venv/bin/pip install")
+    assert install.endswith("--no-deps /tmp/runtime")
+    assert not any(line.startswith("ENTRYPOINT") for line in runtime)
+    project = tomllib.loads((SERVICES / "pyproject.toml").read_text())
+    assert project["project"]["name"] == "ecs-event-patterns-runtime"
+    assert project["tool"]["setuptools"]["packages"]["find"]["where"] == ["src"]
+    assert (SERVICES / "src" / "ecs_runtime" / "__init__.py").is_file()
+    assert (SERVICES / "src" / "ecs_runtime" / "py.typed").is_file()

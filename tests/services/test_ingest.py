@@ -12,12 +12,14 @@ from typing import Any
 import boto3
 import pytest
 
-from services.common.exit_codes import ExitCode
-from services.common.lifecycle import Runtime
-from services.common.logs import JsonLog
-from services.ingest.results import ResultsTable, item_key
-from services.ingest.run import Ingest
-from services.ingest.settings import IngestSettings
+from ecs_runtime.aws import Clients
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.lifecycle import Runtime
+from ecs_runtime.logs import JsonLog
+from ecs_runtime.upload.results import ResultsTable, item_key
+from ecs_runtime.upload.runner import UploadHandler, UploadRun
+from ecs_runtime.upload.settings import UploadSettings
+from services.ingest.handler import ingest
 from tests.services.support import (
     REGION,
     Aws,
@@ -279,7 +281,7 @@ def test_bad_setting_is_named_and_exits_2(aws: Aws, change: dict[str, str | None
 
 def test_sequencers_compare_as_zero_padded_hex() -> None:
     def sequencer(value: str) -> str:
-        return IngestSettings.model_validate(
+        return UploadSettings.model_validate(
             {
                 "bucket": "abc",
                 "object_key": "k",
@@ -372,13 +374,14 @@ def test_stop_requested_mid_read_writes_nothing_and_exits_143(aws: Aws, s3: Any)
     """In process: SIGTERM only sets the stop event, and the streaming read gives up at its next chunk."""
     key = "incoming/stopped.csv"
     env = event_env(aws, key, put(s3, key, b"a\n1\n"), "01")
-    settings = IngestSettings.model_validate({name.lower(): value for name, value in env.items() if value})
+    settings = UploadSettings.model_validate({name.lower(): value for name, value in env.items() if value})
     stop = threading.Event()
     stop.set()
     lines = io.StringIO()
     runtime = Runtime(JsonLog("ingest", stream=lines), stop, task_arn=None)
 
-    code = Ingest(settings, runtime, aws.client("s3"), ResultsTable(aws.client("dynamodb"), TABLE)).run()
+    clients = Clients(s3=aws.client("s3"), dynamodb=aws.client("dynamodb"))
+    code = UploadRun(settings, runtime, UploadHandler(ingest), clients=clients).run()
 
     assert code is ExitCode.INTERRUPTED
     assert [json.loads(line)["event"] for line in lines.getvalue().splitlines()] == [

@@ -1,4 +1,4 @@
-"""Library log records and warnings become the workers' own JSON lines (services/common/logs.py)."""
+"""Library log records and warnings become the workers' own JSON lines (ecs_runtime/logs.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from services.common.exit_codes import ExitCode
-from services.common.lifecycle import Runtime, run_worker
-from services.common.logs import JsonLog, bridge_logging
-from services.common.settings import WorkerSettings
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.lifecycle import Runtime, run_worker
+from ecs_runtime.logs import JsonLog, bridge_logging
+from ecs_runtime.settings import WorkerSettings, load
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +77,7 @@ def test_every_worker_starts_with_the_bridge(capsys: pytest.CaptureFixture[str])
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with pytest.raises(SystemExit) as exited:
-            run_worker("report", WorkerSettings, work)
+            run_worker("report", lambda: load(WorkerSettings), work)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

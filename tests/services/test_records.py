@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
+from ecs_runtime.lifecycle import StopRequestedError
 from services.common import records
-from services.common.lifecycle import StopRequestedError
 from services.common.records import (
     MAX_LINE_BYTES,
     DataFormat,

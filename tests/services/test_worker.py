@@ -7,21 +7,22 @@ import json
 import signal
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from services.common.exit_codes import ExitCode
-from services.common.lifecycle import Runtime
-from services.common.logs import JsonLog
-from services.worker.leases import Leases
-from services.worker.messages import JobMessage, Operation
-from services.worker.operations import OPERATIONS, JobControl, Output
-from services.worker.protection import TaskProtection
-from services.worker.run import QueueWorker
-from services.worker.settings import QueueWorkerSettings
-from tests.services.support import Aws, LogTail, assert_bad_setting_named, start
+from ecs_runtime import Context
+from ecs_runtime.aws import Clients
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.lifecycle import Runtime
+from ecs_runtime.logs import JsonLog
+from ecs_runtime.queue import JobControl, JobFunction, QueueHandlers
+from ecs_runtime.queue.leases import Leases
+from ecs_runtime.queue.protection import TaskProtection
+from ecs_runtime.queue.runner import QueueWorker
+from ecs_runtime.queue.settings import QueueWorkerSettings
+from services.worker.operations import HANDLERS, ObjectMessage, Output, OutputSettings
+from tests.services.support import Aws, LogTail, Queues, assert_bad_setting_named, make_queues, start
 from tools.demo.agent import AgentTask, LocalAgent
 
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/workers/0123456789abcdef0123456789abcdef"
@@ -33,35 +34,11 @@ BUCKET = "jobs"
 OUTPUT = "results/"
 
 
-@dataclass(frozen=True)
-class Queues:
-    url: str
-    dlq_url: str
-
-
 @pytest.fixture
 def s3(aws: Aws) -> Any:
     client = aws.client("s3")
     client.create_bucket(Bucket=BUCKET)
     return client
-
-
-def make_queues(aws: Aws, visibility_seconds: int, max_receive_count: int = 2) -> Queues:
-    sqs = aws.client("sqs")
-    dlq_url = sqs.create_queue(QueueName="jobs-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    url = sqs.create_queue(
-        QueueName="jobs",
-        Attributes={
-            "VisibilityTimeout": str(visibility_seconds),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
-            ),
-        },
-    )["QueueUrl"]
-    return Queues(url, dlq_url)
 
 
 def worker_env(aws: Aws, queues: Queues, visibility_seconds: int, **overrides: str) -> dict[str, str]:
@@ -329,11 +306,11 @@ def test_batch_calls_report_each_failed_entry_by_message_id(aws: Aws) -> None:
 class InProcessWorker:
     """The queue worker on a thread of the test (stop timeout 2 s): for jobs the test steps through."""
 
-    def __init__(self, aws: Aws, s3: Any, queues: Queues, concurrency: int = 1) -> None:
+    def __init__(
+        self, aws: Aws, s3: Any, queues: Queues, validate: JobFunction, concurrency: int = 1
+    ) -> None:
         settings = QueueWorkerSettings(
             queue_url=queues.url,
-            output_bucket=BUCKET,
-            output_prefix=OUTPUT,
             worker_concurrency=concurrency,
             visibility_timeout_seconds=30,
             stop_timeout_seconds=2,
@@ -343,7 +320,13 @@ class InProcessWorker:
         self._lines = io.StringIO()
         self.runtime = Runtime(JsonLog("worker", stream=self._lines), threading.Event(), task_arn=None)
         protection = TaskProtection(None, settings.job_timeout_seconds, self.runtime.log)
-        worker = QueueWorker(settings, self.runtime, aws.client("sqs"), s3, protection)
+        # The bundled handlers' settings and log fields, with the test's own `validate` operation.
+        handlers = QueueHandlers(settings=OutputSettings, log_fields=HANDLERS.log_fields)
+        handlers.add("validate", validate, ObjectMessage)
+        output = OutputSettings(output_bucket=BUCKET, output_prefix=OUTPUT)
+        worker = QueueWorker(
+            settings, self.runtime, aws.client("sqs"), handlers, output, Clients(s3=s3), protection
+        )
         self.exit_codes: list[ExitCode] = []
         self.thread = threading.Thread(target=lambda: self.exit_codes.append(worker.run()))
         self.thread.start()
@@ -358,7 +341,7 @@ class InProcessWorker:
 
 
 def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_released(
-    aws: Aws, s3: Any, monkeypatch: pytest.MonkeyPatch
+    aws: Aws, s3: Any
 ) -> None:
     """The commit point decides, under one lock, whether a job is released or finishes.
 
@@ -373,7 +356,8 @@ def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_re
     late_cancelled = threading.Event()
     refused: list[BaseException] = []
 
-    def operation(client: Any, message: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+    def operation(message: ObjectMessage, control: JobControl, context: Context[OutputSettings]) -> dict:
+        client, output = context.aws.s3, Output.of(context.settings)
         target = output.key_for(message.bucket, message.key, ".summary.json")
         if message.key == "in/committed.csv":
             control.commit()
@@ -391,8 +375,7 @@ def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_re
         client.put_object(Bucket=output.bucket, Key=target, Body=b"{}")
         return {"output_key": target}
 
-    monkeypatch.setitem(OPERATIONS, Operation.VALIDATE, operation)
-    worker = InProcessWorker(aws, s3, queues, concurrency=2)
+    worker = InProcessWorker(aws, s3, queues, operation, concurrency=2)
     assert committed.wait(10)
     assert late_started.wait(10)
     worker.stop()
@@ -411,7 +394,7 @@ def test_a_job_writing_its_output_at_the_drain_deadline_finishes_and_is_never_re
 
 
 def test_a_job_stuck_past_the_drain_is_abandoned_so_the_worker_exits_before_sigkill(
-    aws: Aws, s3: Any, monkeypatch: pytest.MonkeyPatch
+    aws: Aws, s3: Any
 ) -> None:
     """A job blocked in a call that never checks cancellation: its message is released at the drain
     deadline and the worker returns within the stop timeout, its job thread a daemon that cannot hold
@@ -420,14 +403,13 @@ def test_a_job_stuck_past_the_drain_is_abandoned_so_the_worker_exits_before_sigk
     send(aws, queues.url, [job("in/stuck.csv", "validate")])
     started, unblock = threading.Event(), threading.Event()
 
-    def operation(client: Any, message: JobMessage, output: Output, control: JobControl) -> dict[str, Any]:
+    def operation(message: ObjectMessage, control: JobControl, context: Context[OutputSettings]) -> dict:
         started.set()
         unblock.wait(30)
         control.commit()
         return {}
 
-    monkeypatch.setitem(OPERATIONS, Operation.VALIDATE, operation)
-    worker = InProcessWorker(aws, s3, queues)
+    worker = InProcessWorker(aws, s3, queues, operation)
     try:
         assert started.wait(10)
         signalled = time.monotonic()
@@ -449,8 +431,6 @@ def test_a_job_stuck_past_the_drain_is_abandoned_so_the_worker_exits_before_sigk
 def test_long_poll_ends_before_the_process_must(receive_wait: int, stop_timeout: int, poll: int) -> None:
     settings = QueueWorkerSettings(
         queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
-        output_bucket=BUCKET,
-        output_prefix=OUTPUT,
         receive_wait_seconds=receive_wait,
         stop_timeout_seconds=stop_timeout,
     )

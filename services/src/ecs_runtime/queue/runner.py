@@ -1,4 +1,4 @@
-"""`python -m services.worker`: a long-polling SQS consumer running jobs concurrently.
+"""The queue runtime: a long-polling SQS consumer running the registered handlers' jobs concurrently.
 
 Threads: the receiver long-polls while there is a free slot; each job runs on a daemon thread of its own;
 the lease keeper extends running jobs' visibility every third of the timeout, cancels jobs over
@@ -15,23 +15,25 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import ClientError
 
-from services.common import aws
-from services.common.exit_codes import ExitCode
-from services.common.lifecycle import Runtime, StopRequestedError, run_worker
-from services.common.logs import JsonLog
-from services.worker.leases import Leases
-from services.worker.messages import JobMessage, MalformedMessageError, parse
-from services.worker.operations import OPERATIONS, JobControl, Output
-from services.worker.protection import TaskProtection
-from services.worker.settings import QueueWorkerSettings
+from ecs_runtime import aws
+from ecs_runtime.context import Context
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.handlers import Loaded, run_pattern
+from ecs_runtime.lifecycle import Runtime, StopRequestedError
+from ecs_runtime.logs import JsonLog
+from ecs_runtime.queue.control import JobControl
+from ecs_runtime.queue.leases import Leases
+from ecs_runtime.queue.messages import MalformedMessageError, ParsedMessage, QueueHandlers
+from ecs_runtime.queue.protection import TaskProtection
+from ecs_runtime.queue.settings import QueueWorkerSettings
 
 if TYPE_CHECKING:
-    from types_boto3_s3 import S3Client
     from types_boto3_sqs import SQSClient
     from types_boto3_sqs.type_defs import MessageTypeDef
 
@@ -43,7 +45,7 @@ KEEPER_TICK_SECONDS = 0.25
 class Job:
     message_id: str
     receipt_handle: str
-    message: JobMessage
+    parsed: ParsedMessage
     receive_count: str
     started: float = field(default_factory=time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -56,11 +58,13 @@ class Job:
         return self.message_id, self.receipt_handle
 
 
-def work(settings: QueueWorkerSettings, runtime: Runtime) -> ExitCode:
-    sqs = aws.sqs_client()
-    s3 = aws.s3_client(max_pool_connections=settings.worker_concurrency + 2)
+def _work(loaded: Loaded[QueueWorkerSettings, QueueHandlers], runtime: Runtime) -> ExitCode:
+    settings = loaded.settings
     protection = TaskProtection(settings.ecs_agent_uri, settings.job_timeout_seconds, runtime.log)
-    return QueueWorker(settings, runtime, sqs, s3, protection).run()
+    clients = aws.Clients(max_pool_connections=settings.worker_concurrency + 2)
+    return QueueWorker(
+        settings, runtime, aws.sqs_client(), loaded.handler, loaded.handler_settings, clients, protection
+    ).run()
 
 
 class QueueWorker:
@@ -69,17 +73,21 @@ class QueueWorker:
         settings: QueueWorkerSettings,
         runtime: Runtime,
         sqs: SQSClient,
-        s3: S3Client,
+        handlers: QueueHandlers,
+        handler_settings: Any,
+        clients: aws.Clients,
         protection: TaskProtection,
     ) -> None:
         self._settings = settings
         self._stop = runtime.stop
         self._log = runtime.log
+        self._task_arn = runtime.task_arn
         self._sqs = sqs
-        self._s3 = s3
+        self._handlers = handlers
+        self._handler_settings = handler_settings
+        self._clients = clients
         self._protection = protection
         self._leases = Leases(sqs, settings.queue_url)
-        self._output = Output(settings.output_bucket, settings.output_prefix)
         self._state = threading.Condition()
         self._running: dict[str, Job] = {}
         """By receipt handle: a message delivered twice (a lost lease) is two jobs."""
@@ -161,7 +169,7 @@ class QueueWorker:
         message_id = message["MessageId"]
         receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
         try:
-            parsed = parse(message["Body"])
+            parsed = self._handlers.parse(message["Body"])
         except MalformedMessageError as problem:
             # Not deleted and not extended: it comes back after the visibility timeout and goes to the
             # dead-letter queue after maxReceiveCount, without holding a job slot meanwhile.
@@ -180,7 +188,7 @@ class QueueWorker:
             if self._stop.is_set():
                 return False
             self._running[job.receipt_handle] = job
-            self._job_log(job).info("job.started", operation=str(job.message.operation))
+            self._job_log(job).info("job.started", operation=job.parsed.operation.name)
             # One daemon thread per job (the receiver bounds how many run): a job stuck in a call that
             # ignores cancellation must not keep the process alive past the stop timeout into SIGKILL.
             threading.Thread(target=self._execute, args=(job,), name=f"job-{message_id}", daemon=True).start()
@@ -190,25 +198,32 @@ class QueueWorker:
 
     def _execute(self, job: Job) -> None:
         log = self._job_log(job)
-        completed = False
+        result: Mapping[str, Any] | None = None
         try:
             control = JobControl(job.cancel, lambda: self._commit(job))
-            result = OPERATIONS[job.message.operation](self._s3, job.message, self._output, control)
+            context = Context(log, job.cancel, self._task_arn, self._handler_settings, self._clients)
+            result = job.parsed.operation.function(job.parsed.message, control, context) or {}
         except StopRequestedError:
-            if job.timed_out:
-                log.error("job.timed_out", seconds=self._settings.job_timeout_seconds)
-            else:
-                log.warning("job.cancelled", reason="stopping; the message was released")
+            self._log_stopped(job, log)
         except Exception as error:  # any failure leaves the message to be retried, then dead-lettered
             log.error("job.failed", error=str(error), error_type=type(error).__name__)
-        else:
-            completed = True
-            log.info("job.completed", seconds=round(time.monotonic() - job.started, 3), **result)
         with self._state:
-            del self._running[job.receipt_handle]
-            if completed:
+            if result is not None and job.cancel.is_set() and not job.committing:
+                # The handler returned after its cancellation without committing: its message was
+                # released or is past its timeout, so it is handled as stopped, never deleted.
+                result = None
+                self._log_stopped(job, log)
+            if result is not None:
+                log.info("job.completed", seconds=round(time.monotonic() - job.started, 3), **result)
                 self._completed.append(job)
+            del self._running[job.receipt_handle]
             self._state.notify_all()
+
+    def _log_stopped(self, job: Job, log: JsonLog) -> None:
+        if job.timed_out:
+            log.error("job.timed_out", seconds=self._settings.job_timeout_seconds)
+        else:
+            log.warning("job.cancelled", reason="stopping; the message was released")
 
     def _commit(self, job: Job) -> None:
         # Under the same lock as _release_running: a job is either released or commits, never both.
@@ -220,8 +235,8 @@ class QueueWorker:
     def _job_log(self, job: Job) -> JsonLog:
         return self._log.bind(
             correlation_id=job.message_id,
-            object=f"s3://{job.message.bucket}/{job.message.key}",
             receive_count=job.receive_count,
+            **self._handlers.log_fields(job.parsed.message),
         )
 
     # leases
@@ -305,5 +320,25 @@ class QueueWorker:
         self._log.warning("messages.released", message_ids=[job.message_id for job in jobs], failed=refused)
 
 
-def main() -> None:
-    run_worker("worker", QueueWorkerSettings, work)
+def _coerce(named: Any) -> QueueHandlers | None:
+    if isinstance(named, QueueHandlers):
+        return named
+    if isinstance(named, Mapping) and named and all(callable(f) for f in named.values()):
+        handlers = QueueHandlers()
+        for name, function in named.items():
+            handlers.add(str(name), function)
+        return handlers
+    return None
+
+
+def run(handlers: QueueHandlers | None = None, service: str = "queue") -> NoReturn:
+    """Run the queue pattern with `handlers`, or with the ones `HANDLER` names when None; exits."""
+    run_pattern(
+        service,
+        QueueWorkerSettings,
+        handlers,
+        "queue handlers (a QueueHandlers, or a dict of operation name to function)",
+        _coerce,
+        lambda spec: spec.settings,
+        _work,
+    )

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 
-from services.common.logs import JsonLog
+from ecs_runtime.logs import JsonLog
 
 PROGRESS_SECONDS = 10.0
 PROGRESS_OBJECTS = 1000

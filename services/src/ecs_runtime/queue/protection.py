@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.request
 
-from services.common.logs import JsonLog
+from ecs_runtime.logs import JsonLog
 
 MAX_MINUTES = 2880
 

@@ -1,4 +1,4 @@
-"""SIGTERM handling and the one way every worker starts: settings, log, clients, stop event, exit code."""
+"""SIGTERM handling and the one way every runtime starts: settings, log, stop event, exit code."""
 
 from __future__ import annotations
 
@@ -10,20 +10,28 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
+from typing import NoReturn, TypeVar
 
-from services.common.exit_codes import ExitCode
-from services.common.logs import JsonLog, bridge_logging
-from services.common.settings import SettingsT, WorkerSettingsError, load
-from services.common.task_metadata import task_arn
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.logs import JsonLog, bridge_logging
+from ecs_runtime.settings import WorkerSettingsError
+from ecs_runtime.task_metadata import task_arn
+
+T = TypeVar("T")
 
 
-class StopRequestedError(Exception):
-    """Raised inside a job that sees the stop event set; the caller exits or releases its work."""
+class StopRequestedError(BaseException):
+    """Raised inside a handler once the runtime wants it to stop (SIGTERM, a job timeout); the runtime
+    then exits or hands the work back.
+
+    A BaseException, as `asyncio.CancelledError` is since Python 3.8: a handler's own `except Exception`
+    must not swallow the stop.
+    """
 
 
 @dataclass(frozen=True)
 class Runtime:
-    """What every worker's work function gets besides its settings."""
+    """What every pattern's runner gets besides its settings."""
 
     log: JsonLog
     stop: threading.Event
@@ -51,17 +59,13 @@ def install_stop_handlers(stop: threading.Event, log: JsonLog) -> None:
     signal.signal(signal.SIGINT, on_signal)
 
 
-def run_worker(
-    service: str,
-    settings_class: type[SettingsT],
-    work: Callable[[SettingsT, Runtime], ExitCode],
-) -> None:
-    """Parse settings (exit 2 on a bad one), then run `work` and exit with the code it returns."""
+def run_worker(service: str, load: Callable[[], T], work: Callable[[T, Runtime], ExitCode]) -> NoReturn:
+    """`load` the settings (exit 2 on a bad one), then run `work` and exit with the code it returns."""
     arn = task_arn(os.environ)
     log = JsonLog(service, {"task_arn": arn})
     bridge_logging(log)
     try:
-        settings = load(settings_class)
+        settings = load()
     except WorkerSettingsError as error:
         log.error("settings.invalid", message=str(error))
         sys.exit(ExitCode.BAD_SETTINGS)

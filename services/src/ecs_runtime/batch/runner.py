@@ -1,27 +1,39 @@
-"""`python -m services.report`: process the input objects earlier runs have not, write one report."""
+"""The batch runtime: process the objects under the input prefix that earlier runs have not, write one
+report.
+
+The runtime lists the prefix (all pages, at most twice CONCURRENCY objects listed ahead), skips the
+objects whose checkpoint marker exists, opens each other object as a stream for the handler,
+CONCURRENCY at a time, writes the object's marker when the handler returns its summary, logs progress
+and writes the report. A handler raising makes the object `failed` (no marker: the next run retries
+it, exit 6); SIGTERM makes the streams' next read raise, and the run writes an interrupted report.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from botocore.exceptions import ClientError
 
-from services.common import aws
-from services.common.exit_codes import ExitCode
-from services.common.lifecycle import Runtime, StopRequestedError, run_worker
-from services.common.logs import JsonLog
-from services.common.records import RecordScanner, RejectedFileError, detect_format
-from services.common.s3_objects import ObjectUnavailableError, Unavailable, open_object
-from services.report.checkpoint import Checkpoint
-from services.report.progress import Progress
-from services.report.settings import ReportSettings
+from ecs_runtime.aws import Clients
+from ecs_runtime.batch.checkpoint import Checkpoint
+from ecs_runtime.batch.progress import Progress
+from ecs_runtime.batch.settings import BatchSettings
+from ecs_runtime.context import Context
+from ecs_runtime.errors import RejectedObjectError
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.handlers import Loaded, ObjectHandler, function_or, run_pattern
+from ecs_runtime.lifecycle import Runtime, StopRequestedError
+from ecs_runtime.logs import JsonLog
+from ecs_runtime.s3_objects import ObjectUnavailableError, Unavailable, open_object
+from ecs_runtime.streams import ObjectStream
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -35,19 +47,53 @@ class FileStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-def report(settings: ReportSettings, runtime: Runtime) -> ExitCode:
-    s3 = aws.s3_client(max_pool_connections=settings.concurrency + 2)
-    return ReportRun(settings, runtime, s3).run()
+RESERVED_FIELDS = frozenset({"key", "etag", "status", "error"})
+"""Fields of a report entry the runtime writes itself."""
 
 
-class ReportRun:
-    def __init__(self, settings: ReportSettings, runtime: Runtime, s3: S3Client) -> None:
+@dataclass(frozen=True)
+class BatchObject:
+    """One listed object, as the handler sees it."""
+
+    bucket: str
+    key: str
+    etag: str
+    """Of the content being read."""
+    size: int
+    content_type: str | None
+
+
+BatchFunction = Callable[[BatchObject, ObjectStream, Context[Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class BatchHandler(ObjectHandler[BatchObject]):
+    """A per-object handler with what the report adds up (`BatchHandler(process, totals=(...))`) and
+    settings of its own."""
+
+    totals: tuple[str, ...] = ()
+    """Numeric summary fields summed over the processed objects into the report's `totals`."""
+
+
+class BatchRun:
+    def __init__(
+        self,
+        settings: BatchSettings,
+        runtime: Runtime,
+        handler: BatchHandler,
+        handler_settings: Any = None,
+        clients: Clients | None = None,
+    ) -> None:
+        self._clients = clients or Clients(max_pool_connections=settings.concurrency + 2)
         self._settings = settings
         self._runtime = runtime
+        self._handler = handler
+        self._handler_settings = handler_settings
         self._log = runtime.log
-        self._s3 = s3
-        self._checkpoint = Checkpoint(s3, settings.bucket, settings.output_prefix)
+        self._s3: S3Client = self._clients.s3
+        self._checkpoint = Checkpoint(self._s3, settings.bucket, settings.output_prefix)
         self._files: list[dict[str, Any]] = []
+        self._bytes = 0
         self._files_lock = threading.Lock()
 
     def run(self) -> ExitCode:
@@ -89,21 +135,20 @@ class ReportRun:
                 self._files.append(result)
 
     def _process(self, key: str) -> dict[str, Any]:
-        log = self._log.bind(correlation_id=f"s3://{self._settings.bucket}/{key}")
+        bucket = self._settings.bucket
+        log = self._log.bind(correlation_id=f"s3://{bucket}/{key}")
+        context = Context(
+            log, self._runtime.stop, self._runtime.task_arn, self._handler_settings, self._clients
+        )
         try:
-            opened = open_object(self._s3, self._settings.bucket, key)
-            data_format = detect_format(key, opened.content_type)
-            if data_format is None:
-                raise RejectedFileError(f"unknown format (Content-Type {opened.content_type!r})")
-            scanner = RecordScanner(opened.body, data_format, self._runtime.stop)
-            for _record in scanner.records():
-                pass
-            result = {
-                "key": key,
-                "etag": opened.etag,
-                "status": FileStatus.PROCESSED,
-                **scanner.summary.as_dict(),
-            }
+            opened = open_object(self._s3, bucket, key)
+            listed = BatchObject(bucket, key, opened.etag, opened.size, opened.content_type)
+            stream = ObjectStream(opened.body, self._runtime.stop)
+            summary = dict(self._handler.process(listed, stream, context))
+            clashing = sorted(RESERVED_FIELDS & set(summary))
+            if clashing:
+                raise ValueError(f"the handler returned fields the runtime writes itself: {clashing}")
+            result = {"key": key, "etag": opened.etag, "status": FileStatus.PROCESSED, **summary}
             self._checkpoint.mark_done(key, opened.etag, result)
         except StopRequestedError:
             return {"key": key, "status": FileStatus.INTERRUPTED}
@@ -112,10 +157,12 @@ class ReportRun:
                 log.warning("object.missing", detail=problem.detail)
                 return {"key": key, "status": FileStatus.MISSING}
             return self._failed(log, key, str(problem))
-        except (RejectedFileError, ClientError) as error:
+        except (RejectedObjectError, ClientError) as error:
             return self._failed(log, key, str(error))
         except Exception as error:  # one bad object must not stop the other objects' work
             return self._failed(log, key, repr(error))
+        with self._files_lock:
+            self._bytes += stream.bytes_read
         return result
 
     def _failed(self, log: JsonLog, key: str, error: str) -> dict[str, Any]:
@@ -133,9 +180,8 @@ class ReportRun:
             "failed": counts.get(FileStatus.FAILED, 0),
             "missing": counts.get(FileStatus.MISSING, 0),
             "interrupted": counts.get(FileStatus.INTERRUPTED, 0),
-            "rows_good": sum(f["rows_good"] for f in processed),
-            "rows_bad": sum(f["rows_bad"] for f in processed),
-            "bytes": sum(f["size_bytes"] for f in processed),
+            **{name: sum(f.get(name, 0) for f in processed) for name in self._handler.totals},
+            "bytes": self._bytes,
         }
         finished_at = datetime.now(UTC)
         # Keys sort by time; the random part keeps two runs in the same microsecond apart.
@@ -163,5 +209,18 @@ class ReportRun:
         return ExitCode.PARTIAL_FAILURE if totals["failed"] else ExitCode.OK
 
 
-def main() -> None:
-    run_worker("report", ReportSettings, report)
+def _work(loaded: Loaded[BatchSettings, BatchHandler], runtime: Runtime) -> ExitCode:
+    return BatchRun(loaded.settings, runtime, loaded.handler, loaded.handler_settings).run()
+
+
+def run(handler: BatchFunction | BatchHandler | None = None, service: str = "batch") -> NoReturn:
+    """Run the batch pattern with `handler`, or with the one `HANDLER` names when None; exits."""
+    run_pattern(
+        service,
+        BatchSettings,
+        handler,
+        "a batch handler (a function (obj, stream, context) -> summary, or a BatchHandler)",
+        function_or(BatchHandler),
+        lambda spec: spec.settings,
+        _work,
+    )

@@ -1,13 +1,13 @@
-"""Report settings, set in the task definition by the scheduled_batch component."""
+"""Batch settings, set in the task definition by the scheduled_batch component."""
 
 from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from services.common.settings import WorkerSettings
+from ecs_runtime.settings import WorkerSettings
 
 
-class ReportSettings(WorkerSettings):
+class BatchSettings(WorkerSettings):
     bucket: str = Field(min_length=3, max_length=63)
     """BUCKET: holds both the input and the output prefix."""
     input_prefix: str = Field(min_length=1)
@@ -18,7 +18,7 @@ class ReportSettings(WorkerSettings):
     """CONCURRENCY: objects processed at once (default 8)."""
 
     @model_validator(mode="after")
-    def _prefixes_apart(self) -> ReportSettings:
+    def _prefixes_apart(self) -> BatchSettings:
         if self.input_prefix.startswith(self.output_prefix) or self.output_prefix.startswith(
             self.input_prefix
         ):

@@ -10,6 +10,7 @@ One function per service, each returning the client's own type from the `types-b
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import boto3
@@ -45,3 +46,43 @@ def sqs_client(max_pool_connections: int = 10) -> SQSClient:
 
 def dynamodb_client(max_pool_connections: int = 10) -> DynamoDBClient:
     return boto3.session.Session().client("dynamodb", config=client_config(max_pool_connections))
+
+
+class Clients:
+    """One client per service, made on first use and shared by every handler call of the process."""
+
+    def __init__(
+        self,
+        max_pool_connections: int = 10,
+        *,
+        s3: S3Client | None = None,
+        sqs: SQSClient | None = None,
+        dynamodb: DynamoDBClient | None = None,
+    ) -> None:
+        """Clients given here are used as they are (a test's, with its own endpoint)."""
+        self._pool = max_pool_connections
+        self._lock = threading.Lock()
+        self._s3 = s3
+        self._sqs = sqs
+        self._dynamodb = dynamodb
+
+    @property
+    def s3(self) -> S3Client:
+        with self._lock:
+            if self._s3 is None:
+                self._s3 = s3_client(self._pool)
+            return self._s3
+
+    @property
+    def sqs(self) -> SQSClient:
+        with self._lock:
+            if self._sqs is None:
+                self._sqs = sqs_client(self._pool)
+            return self._sqs
+
+    @property
+    def dynamodb(self) -> DynamoDBClient:
+        with self._lock:
+            if self._dynamodb is None:
+                self._dynamodb = dynamodb_client(self._pool)
+            return self._dynamodb

@@ -1,19 +1,15 @@
-"""Queue worker settings, set in the task definition by the queue_workers component."""
+"""Queue runtime settings, set in the task definition by the queue_workers component."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from services.common.settings import WorkerSettings
+from ecs_runtime.settings import WorkerSettings
 
 
 class QueueWorkerSettings(WorkerSettings):
     queue_url: str = Field(pattern=r"^https?://\S+$")
     """QUEUE_URL: the queue to consume."""
-    output_bucket: str = Field(min_length=3, max_length=63)
-    """OUTPUT_BUCKET: where job results are written."""
-    output_prefix: str = Field(min_length=1)
-    """OUTPUT_PREFIX: results go under it (the task role may write only there)."""
     worker_concurrency: int = Field(default=4, ge=1, le=10)
     """WORKER_CONCURRENCY: jobs run at once (default 4); also the most messages held at once."""
     job_timeout_seconds: int = Field(default=240, ge=1, le=43200)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from services.common.exit_codes import ExitCode
-from services.common.records import Readable
+from ecs_runtime.exit_codes import ExitCode
+from ecs_runtime.streams import Readable
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client

@@ -1,4 +1,4 @@
-"""Ingest settings: the object (set per task by the EventBridge input transformer) and the results table."""
+"""Upload settings: the object (set per task by the EventBridge input transformer) and the results table."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import urllib.parse
 
 from pydantic import Field, field_validator
 
-from services.common.settings import WorkerSettings
+from ecs_runtime.settings import WorkerSettings
 
 SEQUENCER_WIDTH = 64
 """Sequencers are compared as hex strings left-padded with zeros to one width (as S3 documents)."""
 
 
-class IngestSettings(WorkerSettings):
+class UploadSettings(WorkerSettings):
     bucket: str = Field(min_length=3, max_length=63)
     """BUCKET: the bucket of the event (`detail.bucket.name`)."""
     object_key: str = Field(min_length=1)
