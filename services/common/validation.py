@@ -19,10 +19,7 @@ def validated_summary(
             f"unknown format: neither the key's suffix nor Content-Type {content_type!r} names "
             "CSV (.csv, text/csv) or JSON Lines (.jsonl, .ndjson, application/x-ndjson)"
         )
-    scanner = RecordScanner(body, data_format, stop)
     try:
-        for _record in scanner.records():
-            pass
+        return RecordScanner(body, data_format, stop).summarize().as_dict()
     except RejectedFileError as rejected:
         raise RejectedObjectError(str(rejected)) from None
-    return scanner.summary.as_dict()

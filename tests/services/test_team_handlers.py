@@ -205,6 +205,7 @@ def wait_for_count(aws: Aws, url: str, count: int, timeout: float = 60) -> None:
     raise AssertionError(f"fewer than {count} messages in {url} after {timeout} s")
 
 
+@pytest.mark.timing
 def test_queue_handlers_succeed_and_a_raising_one_is_retried_then_dead_lettered(aws: Aws, s3: Any) -> None:
     url, dlq_url = astuple(make_queues(aws, visibility_seconds=1, name="team"))
     aws.client("sqs").send_message(QueueUrl=url, MessageBody=message("echo", "m1", "hello"))
@@ -226,6 +227,7 @@ def test_queue_handlers_succeed_and_a_raising_one_is_retried_then_dead_lettered(
     assert visible_bodies(aws, url) == []
 
 
+@pytest.mark.timing
 def test_queue_handler_running_past_the_job_timeout_is_cancelled_not_deleted(aws: Aws) -> None:
     url, dlq_url = astuple(make_queues(aws, visibility_seconds=2, name="team"))
     aws.client("sqs").send_message(QueueUrl=url, MessageBody=message("linger", "m3"))
@@ -244,6 +246,7 @@ def test_queue_handler_running_past_the_job_timeout_is_cancelled_not_deleted(aws
     assert visible_bodies(aws, dlq_url) == [message("linger", "m3")]
 
 
+@pytest.mark.timing
 def test_queue_sigterm_during_a_handler_releases_its_message(aws: Aws) -> None:
     url = make_queues(aws, visibility_seconds=60, name="team").url
     aws.client("sqs").send_message(QueueUrl=url, MessageBody=message("linger", "m4"))
