@@ -40,15 +40,18 @@ class _Progress:
     completions: list[str] = field(default_factory=list)
     lock: threading.Condition = field(default_factory=threading.Condition)
 
+    distinct: set[str] = field(default_factory=set)
+
     def add(self, message_id: str) -> None:
         with self.lock:
             self.completions.append(message_id)
+            self.distinct.add(message_id)
             self.lock.notify_all()
 
     @property
     def done(self) -> int:
         with self.lock:
-            return len(self.completions)
+            return len(self.distinct)
 
 
 def _read(process: subprocess.Popen[str], progress: _Progress, started: threading.Event) -> None:
@@ -165,8 +168,8 @@ def run_once(setup: _Setup, candidate: str) -> float:
                 raise RuntimeError(f"send_message_batch failed: {response['Failed']}")
             sent += len(batch)
         with progress.lock:
-            if not progress.lock.wait_for(lambda: len(progress.completions) >= len(bodies), timeout=600):
-                raise RuntimeError(f"{candidate}: {len(progress.completions)} of {len(bodies)} done in 600 s")
+            if not progress.lock.wait_for(lambda: len(progress.distinct) >= len(bodies), timeout=600):
+                raise RuntimeError(f"{candidate}: {len(progress.distinct)} of {len(bodies)} done in 600 s")
         seconds = time.monotonic() - began
     finally:
         for process in processes:
@@ -180,10 +183,21 @@ def run_once(setup: _Setup, candidate: str) -> float:
     return len(bodies) / seconds
 
 
+DUPLICATES: dict[str, int] = {}
+"""Messages completed twice, per candidate with several processes."""
+
+
 def _check(setup: _Setup, candidate: str, progress: _Progress, prefix: str) -> None:
-    """Nothing lost, nothing done twice: every message completed once, has its output, left the queue."""
-    if len(set(progress.completions)) != len(progress.completions):
-        raise RuntimeError(f"{candidate}: some messages completed twice")
+    """Nothing lost, nothing done twice: every message completed once, has its output, left the queue.
+
+    With several processes a message may be delivered to two of them: a standard queue delivers at least
+    once (moto's concurrent receives do it too). Those are counted, not failed: the job's output is the
+    same object either way. One process must never complete a message twice.
+    """
+    twice = len(progress.completions) - len(progress.distinct)
+    if twice and _processes(candidate) == 1:
+        raise RuntimeError(f"{candidate}: {twice} messages completed twice")
+    DUPLICATES[candidate] = DUPLICATES.get(candidate, 0) + twice
     s3, sqs = setup.aws.client("s3"), setup.aws.client("sqs")
     outputs = 0
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
@@ -252,9 +266,12 @@ def measure(quick: bool) -> Section:
         f"`validate`; concurrency {CONCURRENCY} per process; a feeder talking to moto directly keeps the "
         f"queue at most {DEPTH} deep. `{DELAY_MS}ms`: every consumer call goes through a proxy adding "
         f"{DELAY_MS} ms. "
-        "Every run is checked: each message completed once, one output each, queue and dead-letter queue "
+        "Every run is checked: every message completed (never twice by one process), one output each, queue "
+        "and dead-letter queue "
         "empty afterwards. The worker, minimal and naive runs are interleaved and repeated; x2, x4 and the "
-        "receive+delete ceiling run once."
+        "receive+delete ceiling run once. Messages completed twice (delivered to two processes): "
+        + (", ".join(f"{name} {count}" for name, count in sorted(DUPLICATES.items())) or "none")
+        + "."
     ]
     return Section("Queue worker throughput", figures, notes)
 
