@@ -98,6 +98,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT_ID
+    preview: bool = False
+    """As `pulumi preview` sees new resources: no computed outputs (ids, ARNs, names AWS generates), so every
+    value computed from another resource is unknown."""
     calls: list[RecordedCall] = field(default_factory=list)
     endpoint_zone_gaps: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: dict(ENDPOINT_ZONE_GAPS)
@@ -123,6 +126,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if self.preview:
+            # A resource about to be created has only its inputs; the SDK makes every other output unknown.
+            return "", dict(args.inputs) if args.typ.startswith("aws:") else {}
         # A provider resource's state echoes its inputs. Multi-language components (awsx) declare outputs of
         # other types under the same names (resource references), so they get only their own outputs.
         outputs = dict(args.inputs) if args.typ.startswith("aws:") else {}
@@ -837,7 +843,7 @@ def install(
     preview: bool = False,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock; call before the program is imported."""
-    mocks = RecordingMocks(region=region, account_id=account_id)
+    mocks = RecordingMocks(region=region, account_id=account_id, preview=preview)
     monitor = RecordingMonitor(mocks)
     # A fresh root stack, so exports of an earlier program in this process do not leak into this one.
     set_root_resource(None)  # type: ignore[arg-type]

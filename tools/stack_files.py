@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 SECRET_PLACEHOLDER = "mock-secret-value"  # noqa: S105 - a stand-in, not a credential
 """Encrypted values (`secure:`) cannot be decrypted offline; the program sees this instead."""
@@ -31,17 +32,43 @@ class StackConfig:
         return self.values.get("aws:region")
 
 
-def _load_yaml(path: Path) -> Any:
+def load_document(path: Path) -> Any:
+    """A project or stack file read as YAML 1.2, as the Pulumi CLI reads it (Go's yaml.v3): `yes`, `on`,
+    `off` stay strings and `1:30` is no number, where PyYAML's YAML 1.1 would make them booleans and 90."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StackFileError(f"{path}: file not found") from None
-    except yaml.YAMLError as error:
+    except YAMLError as error:
         raise StackFileError(f"{path}: not valid YAML: {error}") from None
 
 
+def namespace_typos(project: str, keys: Iterable[str]) -> list[str]:
+    """Warnings for keys under a namespace one edit away from the project's name (`ecs-events-patterns:`):
+    the program never sees them, which is almost surely a typo."""
+    warnings = []
+    for key in keys:
+        namespace, _, name = str(key).partition(":")
+        if name and namespace != project and _one_edit_apart(namespace, project):
+            warnings.append(
+                f"config key {key!r} is under namespace {namespace!r}, one edit away from the project's "
+                f"name: the program reads {project}:{name}; rename the key"
+            )
+    return warnings
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One insertion, deletion or substitution turns `a` into `b`."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    index = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[index + (len(a) == len(b)) :] == b[index + 1 :]
+
+
 def _project_document(project_dir: Path) -> dict[str, Any]:
-    document = _load_yaml(project_dir / "Pulumi.yaml")
+    document = load_document(project_dir / "Pulumi.yaml")
     name = document.get("name") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not isinstance(name, str) or not name:
         raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project `name`")
@@ -91,7 +118,7 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
     """Config of `stack` over the defaults Pulumi.yaml declares, as the Pulumi CLI hands it to the program."""
     project = _project_document(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
-    document = _load_yaml(path) or {}
+    document = load_document(path) or {}
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: expected a mapping with a `config` key")
     config = document.get("config") or {}

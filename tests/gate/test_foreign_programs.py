@@ -1,5 +1,7 @@
 """Programs that are not ours: their own environment, a missing module named without a traceback."""
 
+import json
+
 from tests.gate.test_gate import gate
 
 
@@ -33,3 +35,30 @@ def test_without_requirements_the_distribution_is_named(tmp_path):
     assert completed.returncode == 2
     assert completed.stderr.strip().endswith("-m pip install some-missing-sdk")
     assert "Traceback" not in completed.stderr
+
+
+CONFIG_ERROR = """
+class SettingsError(ValueError):
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problems in the stack config:" + "".join(f"\\n  {p}" for p in problems))
+
+
+raise SettingsError(["queue.max_tasks: 0 is below queue.min_tasks 1", "batch.schedule: 'every hour' is not a rate"])
+"""
+
+
+def test_a_config_error_prints_its_problems_not_a_traceback_and_json_lists_them(tmp_path):
+    program = project(tmp_path, CONFIG_ERROR)
+    completed = gate("--stack", "dev", "--cwd", str(program), "--json")
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert json.loads(completed.stdout)["errors"] == [
+        f"program {program / '__main__.py'}: 2 problems in the stack config:",
+        "queue.max_tasks: 0 is below queue.min_tasks 1",
+        "batch.schedule: 'every hour' is not a rate",
+    ]
+    assert completed.stderr.splitlines()[-2:] == [
+        "  queue.max_tasks: 0 is below queue.min_tasks 1",
+        "  batch.schedule: 'every hour' is not a rate",
+    ]

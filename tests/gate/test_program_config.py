@@ -47,7 +47,7 @@ def test_stack_config_is_namespaced_and_json_encoded_like_the_cli(tmp_path):
         ({"Pulumi.yaml": "name: x\nruntime: nodejs\n"}, "runtime 'nodejs' is not python"),
         ({"Pulumi.yaml": "name: x\nruntime: python\n"}, "program entry point __main__.py not found"),
         ({"Pulumi.yaml": "name: x\nruntime: python\n", "__main__.py": ""}, "has no Pulumi.dev.yaml"),
-        ({"Pulumi.yaml": "name: [x\n"}, "is not valid YAML"),
+        ({"Pulumi.yaml": "name: [x\n"}, "Pulumi.yaml: not valid YAML"),
     ],
 )
 def test_what_is_not_a_runnable_program_is_named(tmp_path, files, expected):
@@ -93,4 +93,37 @@ def test_a_named_environment_that_does_not_exist_yet_is_said(tmp_path):
     assert loaded.environment_note.startswith(
         f"{tmp_path / 'Pulumi.yaml'} names the virtualenv 'venv', which does not exist yet; running the program "
         f"with the gate's interpreter {sys.executable}"
+    )
+
+
+def test_stack_files_are_yaml_1_2_as_the_cli_reads_them(tmp_path):
+    write(tmp_path / "Pulumi.yaml", "name: shop\nruntime: python\n")
+    write(tmp_path / "__main__.py", "")
+    write(
+        tmp_path / "Pulumi.dev.yaml",
+        "config:\n  shop:spot: yes\n  shop:logs: off\n  shop:window: 1:30\n  shop:on: true\n",
+    )
+    loaded = program.load(tmp_path, "dev")
+    assert {key: loaded.config[key] for key in ("shop:spot", "shop:logs", "shop:window", "shop:on")} == {
+        "shop:spot": "yes",
+        "shop:logs": "off",
+        "shop:window": "1:30",
+        "shop:on": "true",
+    }
+
+
+def test_a_namespace_one_edit_from_the_project_is_warned_with_the_right_one(tmp_path):
+    write(tmp_path / "Pulumi.yaml", "name: ecs-event-patterns\nruntime: python\n")
+    write(tmp_path / "__main__.py", "")
+    write(
+        tmp_path / "Pulumi.prod.yaml",
+        "config:\n  aws:region: eu-west-1\n  ecs-events-patterns:queue: {}\n  ecs-event-pattern:alerts: {}\n"
+        "  other-project:x: 1\n",
+    )
+    loaded = program.load(tmp_path, "prod")
+    assert loaded.warnings == (
+        "Pulumi.prod.yaml: config key 'ecs-events-patterns:queue' is under namespace 'ecs-events-patterns', one "
+        "edit away from the project's name: the program reads ecs-event-patterns:queue; rename the key",
+        "Pulumi.prod.yaml: config key 'ecs-event-pattern:alerts' is under namespace 'ecs-event-pattern', one "
+        "edit away from the project's name: the program reads ecs-event-patterns:alerts; rename the key",
     )

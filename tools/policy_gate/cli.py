@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import yaml
+
+from tools.stack_files import StackFileError, load_document
 
 from . import pack_config, program, report
 from .analyzer import Diagnostic, NotApplicable, PackError, PackServer
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         "code scanning, or a Markdown summary",
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument(
+        "--preview",
+        action="store_true",
+        help="run as `pulumi preview` would: every value computed from another resource is unknown, so each "
+        "policy shows what it can check before the resources exist",
+    )
     parser.add_argument("--sarif", metavar="FILE", help="also write the SARIF log to FILE")
     parser.add_argument(
         "--summary",
@@ -113,8 +120,8 @@ def _configs(
 
 def _version(pack: Path, reported: str) -> str:
     try:
-        declared = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):
+        declared = load_document(pack / "PulumiPolicy.yaml") or {}
+    except StackFileError:
         return reported
     return str(declared.get("version") or reported) if isinstance(declared, dict) else reported
 
@@ -145,11 +152,13 @@ def run(args: argparse.Namespace) -> report.GateResult:
     loaded = program.load(Path(args.cwd), args.stack)
     if loaded.environment_note:
         print(f"note: {loaded.environment_note}", file=sys.stderr)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     servers = [PackServer(pack.resolve()) for pack in packs]
     try:
         for server in servers:
             server.start()  # boots while the program runs
-        resources = program.record(loaded, args.stack)
+        resources = program.record(loaded, args.stack, preview=args.preview)
         for server in servers:
             server.connect()
         infos = [server.info() for server in servers]
@@ -163,7 +172,7 @@ def run(args: argparse.Namespace) -> report.GateResult:
             resolved = pack_config.resolve(
                 info, pack_settings, source=str(path or "defaults"), known_policies=known
             )
-            server.configure_stack(project=loaded.project, stack=args.stack)
+            server.configure_stack(project=loaded.project, stack=args.stack, dry_run=args.preview)
             server.configure(resolved)
             diagnostics, not_applicable = _analyze(server, resources)
             results.append(
@@ -184,6 +193,7 @@ def run(args: argparse.Namespace) -> report.GateResult:
         program=str(loaded.main),
         packs=results,
         resources={resource["urn"]: resource for resource in resources},
+        warnings=loaded.warnings,
     )
 
 

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tools.pulumi_mocks import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from tools.stack_files import engine_config, project_defaults
+from tools.stack_files import StackFileError, engine_config, load_document, namespace_typos, project_defaults
 
 _HOST = Path(__file__).resolve().parent / "program_host.py"
 RUN_TIMEOUT_SECONDS = 600
 
 
 class ProgramError(Exception):
-    """The program cannot be loaded or failed under the mock; the message says why."""
+    """The program cannot be loaded or failed under the mock; the message says why, and `problems` lists
+    each problem when the program reported several (its config's, for example)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message + "".join(f"\n  {problem}" for problem in problems or []))
+        self.problems = [message, *problems] if problems else [message]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Program:
     secret_keys: tuple[str, ...]
     environment_note: str = ""
     """Why the program does not run in the environment its Pulumi.yaml names (empty when it does)."""
+    warnings: tuple[str, ...] = ()
+    """What in the stack file is almost surely a mistake (a namespace one edit from the project's name)."""
 
     @property
     def region(self) -> str:
@@ -42,11 +47,9 @@ class Program:
 
 def _yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text()) or {}
-    except OSError as error:
-        raise ProgramError(f"cannot read {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise ProgramError(f"{path} is not valid YAML: {error}") from error
+        return load_document(path) or {}
+    except StackFileError as error:
+        raise ProgramError(str(error)) from None
 
 
 def load(directory: Path, stack: str) -> Program:
@@ -76,8 +79,9 @@ def load(directory: Path, stack: str) -> Program:
     if not isinstance(raw_config, Mapping):
         raise ProgramError(f"{stack_file}: `config` is not a mapping")
     config, secret_keys = engine_config(name, {**project_defaults(project), **raw_config})
+    warnings = tuple(f"{stack_file.name}: {warning}" for warning in namespace_typos(name, raw_config))
     python, note = _python(directory, runtime)
-    return Program(directory, name, main.resolve(), python, config, tuple(secret_keys), note)
+    return Program(directory, name, main.resolve(), python, config, tuple(secret_keys), note, warnings)
 
 
 def _python(directory: Path, runtime: Any) -> tuple[str, str]:
@@ -127,8 +131,9 @@ def _poetry_python(directory: Path) -> tuple[str, str]:
     )
 
 
-def record(program: Program, stack: str) -> list[dict[str, Any]]:
-    """Run the program on the mock; every resource it registered, with inputs, outputs and its graph."""
+def record(program: Program, stack: str, *, preview: bool = False) -> list[dict[str, Any]]:
+    """Run the program on the mock; every resource it registered, with inputs, outputs and its graph. With
+    `preview`, as `pulumi preview` runs it: values computed from other resources are unknown."""
     with tempfile.TemporaryDirectory(prefix="policy-gate-") as scratch:
         output = Path(scratch) / "resources.json"
         request = {
@@ -140,6 +145,7 @@ def record(program: Program, stack: str) -> list[dict[str, Any]]:
             "region": program.region,
             "accountId": DEFAULT_ACCOUNT_ID,
             "output": str(output),
+            "preview": preview,
         }
         try:
             completed = subprocess.run(  # noqa: S603 - our interpreter and our host script
@@ -155,6 +161,9 @@ def record(program: Program, stack: str) -> list[dict[str, Any]]:
         answer = json.loads(output.read_text()) if output.is_file() else {}
         if "missingModule" in answer:
             raise ProgramError(_missing_module(program, str(answer["missingModule"])))
+        if "problems" in answer:
+            problems = [str(problem) for problem in answer["problems"]]
+            raise ProgramError(f"program {program.main}: {answer['summary']}", problems)
         if completed.returncode != 0 or "resources" not in answer:
             detail = (completed.stderr or completed.stdout).strip()
             raise ProgramError(f"program {program.main} failed on the mock runtime:\n{detail}")

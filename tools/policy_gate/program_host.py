@@ -44,6 +44,7 @@ def _run(request: dict[str, Any]) -> list[dict[str, Any]]:
         stack=request["stack"],
         region=request["region"],
         account_id=request["accountId"],
+        preview=bool(request.get("preview")),
     )
     main = request["main"]
     program_dir = str(Path(main).parent)
@@ -103,6 +104,16 @@ def main() -> int:
     except ModuleNotFoundError as error:
         # Not the program's bug but its environment's: the gate names the module and how to install it.
         Path(request["output"]).write_text(json.dumps({"missingModule": error.name or str(error)}))
+        return 1
+    except Exception as error:
+        problems = getattr(error, "problems", None)
+        if not isinstance(problems, list | tuple) or not problems:
+            sys.stderr.write(_program_traceback(error))
+            return 1
+        # A program that reports its problems as a list (bad config): the list, not a traceback.
+        summary = str(error).splitlines()[0] if str(error) else type(error).__name__
+        report = {"summary": summary, "problems": [str(problem) for problem in problems]}
+        Path(request["output"]).write_text(json.dumps(report))
         return 1
     except BaseException as error:  # any failure of the program is reported to the gate, not raised
         sys.stderr.write(_program_traceback(error))

@@ -31,6 +31,8 @@ class GateResult:
     packs: Sequence[PackResult]
     resources: Mapping[str, Mapping[str, Any]]
     """URN -> recorded resource, to name each violation's resource."""
+    warnings: Sequence[str] = ()
+    """What in the program's files is almost surely a mistake, though no policy checks it."""
 
     @property
     def mandatory(self) -> int:
@@ -101,6 +103,7 @@ def as_json(result: GateResult) -> str:
                 for pack in result.packs
                 for item in pack.not_applicable
             ],
+            "warnings": list(result.warnings),
             "mandatoryViolations": result.mandatory,
             "exitCode": result.exit_code,
         },
@@ -218,6 +221,8 @@ def as_markdown(result: GateResult) -> str:
             f"{_cell(item.message)} |"
             for item in diagnostics
         ]
+    if result.warnings:
+        lines += ["", *(f"> ⚠️ {_cell(warning)}" for warning in result.warnings)]
     waiting = [item for pack in result.packs for item in pack.not_applicable]
     if waiting:
         lines += ["", "Not checked yet (values known only at update):"]

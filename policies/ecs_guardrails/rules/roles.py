@@ -120,9 +120,11 @@ class RoleView:
         }
 
 
-def roles_used_as(resources: Sequence[PolicyResource], uses: set[Use], findings: Findings) -> list[RoleView]:
-    """Roles in one of `uses`, with their permissions gathered; a role whose use is not known yet (preview)
-    is skipped and remembered in `findings`."""
+def roles_used_as(
+    resources: Sequence[PolicyResource], uses: set[Use], findings: Findings, *, permissions: bool = True
+) -> list[RoleView]:
+    """Roles in one of `uses`, with their permissions gathered (unless a check needs only the trust); a role
+    whose use is not known yet (preview) is skipped and remembered in `findings`."""
     views = []
     for role in of_type(resources, ROLE):
         trust = _document(role, "assumeRolePolicy", f"trust policy of role {role.name}", findings)
@@ -132,7 +134,8 @@ def roles_used_as(resources: Sequence[PolicyResource], uses: set[Use], findings:
         if not _classify(view, resources, findings):
             continue
         if view.uses & uses:
-            _gather(view, resources, findings)
+            if permissions:
+                _gather(view, resources, findings)
             views.append(view)
     return views
 

@@ -139,7 +139,7 @@ def no_managed_policies(args: StackValidationArgs, findings: Findings) -> None:
 
 
 def trust_policy_scoped(args: StackValidationArgs, findings: Findings) -> None:
-    for role in roles_used_as(args.resources, {Use.TASK, Use.EXECUTION}, findings):
+    for role in roles_used_as(args.resources, {Use.TASK, Use.EXECUTION}, findings, permissions=False):
         use = Use.TASK if Use.TASK in role.uses else Use.EXECUTION
         for statement in documents.statements(role.trust):
             if not statement.allows:
