@@ -290,7 +290,7 @@ class Flows:
             task_definition_arn=str(ecs["taskDefinitionArn"]),
             cluster_arn=str(target["arn"]),
             group=str(ecs.get("group") or f"family:{_family(str(ecs['taskDefinitionArn']))}"),
-            # The demo's label: the ECS guide does not say what Scheduler sets (a service sets its deployment id).
+            # The demo's own label: the ECS guide does not say what Scheduler sets.
             started_by=f"scheduler/{schedule.outputs.get('name')}",
             overrides=json.loads(target["input"]) if target.get("input") else {},
             launch_type=str(ecs.get("launchType") or "FARGATE"),
