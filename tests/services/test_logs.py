@@ -6,6 +6,8 @@ import io
 import json
 import logging
 import signal
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from ecs_runtime.exit_codes import ExitCode
-from ecs_runtime.lifecycle import Runtime, run_worker
+from ecs_runtime.lifecycle import Runtime, install_stop_handlers, run_worker
 from ecs_runtime.logs import JsonLog, bridge_logging
 from ecs_runtime.settings import WorkerSettings, load
 
@@ -90,3 +92,51 @@ def test_every_worker_starts_with_the_bridge(capsys: pytest.CaptureFixture[str])
         ("worker.exit", None),
     ]
     assert captured.err == ""
+
+
+class _NonReentrantStream(io.StringIO):
+    """Like stdout's BufferedWriter, refuses a write inside a write; its first flush takes SIGTERM."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._writing = False
+        self.signalled = False
+
+    def write(self, text: str) -> int:
+        if self._writing:
+            raise RuntimeError("reentrant call inside the stream")
+        self._writing = True
+        try:
+            return super().write(text)
+        finally:
+            self._writing = False
+
+    def flush(self) -> None:
+        self._writing = True
+        try:
+            if not self.signalled:
+                self.signalled = True
+                handler = signal.getsignal(signal.SIGTERM)
+                assert callable(handler)
+                handler(signal.SIGTERM, None)  # the signal lands while the main thread writes a line
+        finally:
+            self._writing = False
+
+
+def test_sigterm_landing_mid_write_sets_stop_and_logs_after_the_interrupted_line() -> None:
+    stream = _NonReentrantStream()
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        install_stop_handlers(stop, JsonLog("upload", stream=stream))
+        JsonLog("upload", stream=stream).info("handler.waiting")
+        deadline = time.monotonic() + 10
+        while "stop.requested" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    assert stop.is_set()
+    assert [line["event"] for line in lines(stream)] == ["handler.waiting", "stop.requested"]
+    assert lines(stream)[1]["signal"] == "SIGTERM"

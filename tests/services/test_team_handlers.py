@@ -104,7 +104,7 @@ def test_upload_sigterm_during_the_handler_exits_143_and_stores_nothing(aws: Aws
     worker.wait_for("handler.waiting")
     finished = worker.stop(signal.SIGTERM)
 
-    assert finished.returncode == 143, finished
+    assert finished.returncode == 143, finished.logs
     finished.event("object.interrupted")
     assert result_item(aws, key) is None
 
@@ -310,3 +310,82 @@ def test_a_missing_handler_and_bad_settings_of_runtime_and_handler_are_named_in_
     assert both.event("settings.invalid")["message"] == (
         "QUEUE_URL is required but not set; RESULT_BUCKET is required but not set"
     )
+
+
+# receiving in full batches, with a buffer
+
+
+@pytest.mark.timing
+def test_a_deep_queue_is_received_in_full_batches_and_each_message_done_once(aws: Aws, s3: Any) -> None:
+    queues = make_queues(aws, visibility_seconds=30, name="team")
+    sqs = aws.client("sqs")
+    bodies = [message("echo", f"m{n:02d}", f"text {n}") for n in range(30)]
+    for start_at in range(0, 30, 10):
+        entries = [
+            {"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies[start_at : start_at + 10])
+        ]
+        assert not sqs.send_message_batch(QueueUrl=queues.url, Entries=entries).get("Failed")
+
+    worker = LogTail(start("ecs_runtime.queue", queue_env(aws, queues.url, visibility_seconds=30)))
+    deadline = time.monotonic() + 120
+    while sum(line["count"] for line in worker.logs if line["event"] == "messages.deleted") < 30:
+        assert time.monotonic() < deadline, worker.logs
+        time.sleep(0.2)
+    finished = worker.stop()
+
+    assert finished.returncode == 0, finished
+    completed = [line["message_key"] for line in finished.events("job.completed")]
+    assert sorted(completed) == [f"m{n:02d}" for n in range(30)], "each message done exactly once"
+    assert {line["receive_count"] for line in finished.events("job.started")} == {"1"}
+    for n in range(30):
+        assert s3.get_object(Bucket=BUCKET, Key=f"echo/m{n:02d}.txt")["Body"].read() == f"text {n}".encode()
+    received = [line["count"] for line in finished.events("messages.received")]
+    assert sum(received) == 30
+    assert max(received) == 10, f"full batches, not one message per free slot: {received}"
+    assert visible_bodies(aws, queues.url) == []
+    assert visible_bodies(aws, queues.dlq_url) == []
+
+
+@pytest.mark.timing
+def test_buffered_messages_are_kept_invisible_while_they_wait_and_released_at_sigterm(aws: Aws) -> None:
+    """One job slot, held by a job that waits for its cancellation; the batch's other messages wait in
+    the buffer longer than their 2 s visibility timeout: the heartbeats keep them, SIGTERM releases them."""
+    queues = make_queues(aws, visibility_seconds=2, name="team")
+    sqs = aws.client("sqs")
+    bodies = [message("linger", "first")] + [message("echo", f"b{n}") for n in range(5)]
+    entries = [{"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies)]
+    assert not sqs.send_message_batch(QueueUrl=queues.url, Entries=entries).get("Failed")
+
+    worker = LogTail(
+        start("ecs_runtime.queue", queue_env(aws, queues.url, visibility_seconds=2, WORKER_CONCURRENCY="1"))
+    )
+    [waiting] = worker.wait_for("handler.waiting")
+    seen_visible = []
+    deadline = time.monotonic() + 5  # more than twice the visibility timeout
+    while time.monotonic() < deadline:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queues.url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        seen_visible.append(int(attributes["Attributes"]["ApproximateNumberOfMessages"]))
+        time.sleep(0.2)
+    finished = worker.stop(signal.SIGTERM)
+
+    assert finished.returncode == 0, finished
+    started = {line["message_key"] for line in finished.events("job.started")}
+    completed = {line["message_key"] for line in finished.events("job.completed")}
+    assert waiting["message_key"] in started
+    buffered = {m for m in ["first"] + [f"b{n}" for n in range(5)]} - started
+    assert buffered, "the batch must have left messages in the buffer"
+    assert set(seen_visible) == {0}, "buffered messages must not become visible while they wait"
+    # Nothing lost, nothing done twice: each message either completed once or is back on the queue.
+    visible = {json.loads(body)["id"] for body in visible_bodies(aws, queues.url)}
+    assert visible.isdisjoint(completed)
+    assert visible | completed == {"first"} | {f"b{n}" for n in range(5)}
+    assert len(finished.events("job.completed")) == len(completed)
+    released = [set(line["message_ids"]) for line in finished.events("messages.released")]
+    assert len(released) == 2, "the buffer at SIGTERM, then the cancelled job at the drain deadline"
+    assert not [
+        line
+        for line in finished.logs
+        if line["event"] == "job.started" and line["time"] > finished.event("stop.requested")["time"]
+    ]

@@ -53,7 +53,12 @@ def install_stop_handlers(stop: threading.Event, log: JsonLog) -> None:
         first = not stop.is_set()
         stop.set()
         if first:
-            log.info("stop.requested", signal=signal.Signals(signum).name)
+            # Written by another thread: the handler runs on the main thread between two bytecodes, maybe
+            # inside that thread's own write to stdout, and a buffered stream refuses a reentrant write
+            # ("RuntimeError: reentrant call inside <_io.BufferedWriter>"). The thread waits for the log's
+            # lock, which the interrupted write holds until it finishes.
+            name = signal.Signals(signum).name
+            threading.Thread(target=lambda: log.info("stop.requested", signal=name), daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

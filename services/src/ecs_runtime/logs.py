@@ -13,7 +13,8 @@ import threading
 import time
 from typing import Any, TextIO
 
-# Re-entrant: a signal handler runs on the main thread and may log while that thread is mid-write.
+# Re-entrant, so a line logged from a signal handler (on the main thread, maybe mid-write) cannot deadlock;
+# the stop handler still hands its line to a thread (lifecycle.py): the stream itself is not re-entrant.
 _write_lock = threading.RLock()
 
 

@@ -1,20 +1,23 @@
 """The queue runtime: a long-polling SQS consumer running the registered handlers' jobs concurrently.
 
-Threads: the receiver long-polls while there is a free slot; each job runs on a daemon thread of its own;
-the lease keeper extends running jobs' visibility every third of the timeout, cancels jobs over
-JOB_TIMEOUT_SECONDS and deletes completed messages in batches. The main thread waits for SIGTERM, then
-drains: no new receives, running jobs get 3/4 of the stop timeout to finish, the rest are cancelled and
-released (visibility 0) unless already writing their output, which they finish. A job still running a
-second before SIGKILL is abandoned and the process exits: its message was released, or, if the job was
-writing its output, returns after its visibility timeout. A message is deleted only after its job
-completed, so none is ever lost: each is either done and deleted, or back on the queue (and in the
-dead-letter queue after maxReceiveCount).
+Threads: the receiver long-polls for full batches (SQS's ten) whenever its buffer of received messages is
+empty, so a job slot that frees starts the next buffered message at once instead of waiting on a
+receive; each job runs on a daemon thread of its own; the lease keeper extends the visibility of
+running and buffered messages every third of the timeout, cancels jobs over JOB_TIMEOUT_SECONDS and
+deletes completed messages in batches. The main thread waits for SIGTERM, releases the buffered
+messages at once (visibility 0), then drains: no new receives or starts, running jobs get 3/4 of the
+stop timeout to finish, the rest are cancelled and released unless already writing their output,
+which they finish. A job still running a second before SIGKILL is abandoned and the process exits: its
+message was released, or, if the job was writing its output, returns after its visibility timeout. A
+message is deleted only after its job completed, so none is ever lost: each is either done and deleted,
+or back on the queue (and in the dead-letter queue after maxReceiveCount).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -37,8 +40,25 @@ if TYPE_CHECKING:
     from types_boto3_sqs import SQSClient
     from types_boto3_sqs.type_defs import MessageTypeDef
 
+RECEIVE_BATCH = 10
+"""SQS's most messages per receive: always asked for, so a deep queue costs one receive per ten."""
+
 KEEPER_TICK_SECONDS = 0.25
 """How often completed messages are deleted (all completed by then go in one batch call)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message received and parsed, waiting in the buffer for a job slot."""
+
+    message_id: str
+    receipt_handle: str
+    parsed: ParsedMessage
+    receive_count: str
+
+    @property
+    def handle(self) -> tuple[str, str]:
+        return self.message_id, self.receipt_handle
 
 
 @dataclass
@@ -91,6 +111,8 @@ class QueueWorker:
         self._state = threading.Condition()
         self._running: dict[str, Job] = {}
         """By receipt handle: a message delivered twice (a lost lease) is two jobs."""
+        self._buffer: deque[Received] = deque()
+        """Received, not yet started: at most one batch (RECEIVE_BATCH), started in order as slots free."""
         self._completed: list[Job] = []
         self._lease_calls = threading.Lock()
         """Serialises heartbeats and releases, so no heartbeat lands after a job's release."""
@@ -106,6 +128,7 @@ class QueueWorker:
         while not self._stop.wait(1.0):
             pass
         stopped_at = time.monotonic()
+        self._release_buffered()
         self._drain(until=stopped_at + self._settings.drain_seconds)
         self._release_running()
         # What is left of the stop timeout, less a second to exit cleanly before SIGKILL.
@@ -125,47 +148,49 @@ class QueueWorker:
         try:
             while not self._stop.is_set():
                 with self._state:
-                    free = self._settings.worker_concurrency - len(self._running)
+                    # A full batch is asked for only once the buffer is empty: at most one batch waits.
+                    self._state.wait_for(lambda: self._stop.is_set() or not self._buffer, timeout=1.0)
+                    empty = not self._buffer
                     busy = bool(self._running)
-                    if free <= 0:
-                        self._state.wait(timeout=1.0)
                 if busy:
                     self._protection.hold()
-                if free <= 0:
-                    continue
-                self._receive(min(10, free))
+                if empty and not self._stop.is_set():
+                    self._receive()
         except Exception as error:  # after the client's retries: stop, so ECS replaces the task
             code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
             self._exit_code = ExitCode.ACCESS_DENIED if "AccessDenied" in code else ExitCode.FAILED
             self._log.error("queue.unusable", error=str(error), error_type=type(error).__name__)
             self._stop.set()
 
-    def _receive(self, most: int) -> None:
+    def _receive(self) -> None:
         response = self._sqs.receive_message(
             QueueUrl=self._settings.queue_url,
-            MaxNumberOfMessages=most,
+            MaxNumberOfMessages=RECEIVE_BATCH,
             WaitTimeSeconds=self._settings.poll_seconds,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         messages = response.get("Messages", [])
+        if messages:
+            self._log.info("messages.received", count=len(messages))
         if messages and not self._stop.is_set():
             self._protection.hold()
-        unstarted = [message for message in messages if not self._start(message)]
-        if unstarted:
-            # Received during shutdown: hand them straight back.
-            handles = [(m["MessageId"], m["ReceiptHandle"]) for m in unstarted]
-            refused = self._leases.change_visibility(handles, 0)
-            self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
-            return
+        received = [item for item in map(self._parsed, messages) if item is not None]
         with self._state:
-            idle = not self._running
-        if idle and not messages:
+            # Buffered and started under the lock the drain takes after SIGTERM: a message is either
+            # buffered before the buffer is released, or handed back here.
+            stopping = self._stop.is_set()
+            if not stopping:
+                self._buffer.extend(received)
+                self._start_buffered()
+            idle = not self._running and not self._buffer
+        if stopping and received:
+            # Received during shutdown: hand them straight back.
+            self._release([item.handle for item in received])
+        elif idle and not messages:
             self._protection.release()
 
-    def _start(self, message: MessageTypeDef) -> bool:
-        """Start a job for `message`; False (nothing started, the caller releases it) once stopping."""
-        if self._stop.is_set():
-            return False
+    def _parsed(self, message: MessageTypeDef) -> Received | None:
+        """The message ready to run, or None when it is malformed (logged, left to the dead-letter queue)."""
         message_id = message["MessageId"]
         receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
         try:
@@ -179,20 +204,27 @@ class QueueWorker:
                 receive_count=receive_count,
                 problem=str(problem),
             )
-            return True
-        job = Job(message_id, message["ReceiptHandle"], parsed, receive_count)
-        with self._state:
-            # Checked, registered and logged under the lock the drain takes after SIGTERM: a job is either
-            # started (and drained or released) before the drain looks, or not at all. A job that is
-            # logged as started only later, on its own thread, could appear to start after SIGTERM.
+            return None
+        return Received(message_id, message["ReceiptHandle"], parsed, receive_count)
+
+    def _start_buffered(self) -> None:
+        """Start buffered messages while slots are free. Called with `_state` held, so checking the stop
+        event, registering the job and logging `job.started` happen under the lock the drain takes after
+        SIGTERM: a job is either started (and drained or released) before the drain looks, or not at all.
+        """
+        while self._buffer and len(self._running) < self._settings.worker_concurrency:
             if self._stop.is_set():
-                return False
+                return
+            item = self._buffer.popleft()
+            job = Job(item.message_id, item.receipt_handle, item.parsed, item.receive_count)
             self._running[job.receipt_handle] = job
             self._job_log(job).info("job.started", operation=job.parsed.operation.name)
-            # One daemon thread per job (the receiver bounds how many run): a job stuck in a call that
+            # One daemon thread per job (at most WORKER_CONCURRENCY run): a job stuck in a call that
             # ignores cancellation must not keep the process alive past the stop timeout into SIGKILL.
-            threading.Thread(target=self._execute, args=(job,), name=f"job-{message_id}", daemon=True).start()
-        return True
+            threading.Thread(
+                target=self._execute, args=(job,), name=f"job-{job.message_id}", daemon=True
+            ).start()
+        self._state.notify_all()
 
     # running
 
@@ -217,6 +249,7 @@ class QueueWorker:
                 log.info("job.completed", seconds=round(time.monotonic() - job.started, 3), **result)
                 self._completed.append(job)
             del self._running[job.receipt_handle]
+            self._start_buffered()
             self._state.notify_all()
 
     def _log_stopped(self, job: Job, log: JsonLog) -> None:
@@ -269,15 +302,15 @@ class QueueWorker:
     def _extend_running(self) -> None:
         with self._lease_calls:
             with self._state:
-                jobs = [job for job in self._running.values() if not job.cancel.is_set()]
-            if not jobs:
+                # Buffered messages too: they may wait for a slot longer than the visibility timeout.
+                handles = [job.handle for job in self._running.values() if not job.cancel.is_set()]
+                handles += [item.handle for item in self._buffer]
+            if not handles:
                 return
-            refused = self._leases.change_visibility(
-                [job.handle for job in jobs], self._settings.visibility_timeout_seconds
-            )
+            refused = self._leases.change_visibility(handles, self._settings.visibility_timeout_seconds)
         self._log.info(
             "visibility.extended",
-            message_ids=[job.message_id for job in jobs],
+            message_ids=[message_id for message_id, _ in handles],
             seconds=self._settings.visibility_timeout_seconds,
             failed=refused,
         )
@@ -307,6 +340,19 @@ class QueueWorker:
             )
             self._state.wait_for(lambda: not self._running, timeout=max(0.0, until - time.monotonic()))
 
+    def _release_buffered(self) -> None:
+        """At SIGTERM: messages no job has started go straight back to the queue for other tasks."""
+        with self._lease_calls:
+            with self._state:
+                handles = [item.handle for item in self._buffer]
+                self._buffer.clear()
+            if handles:
+                self._release(handles)
+
+    def _release(self, handles: list[tuple[str, str]]) -> None:
+        refused = self._leases.change_visibility(handles, 0)
+        self._log.warning("messages.released", message_ids=[h[0] for h in handles], failed=refused)
+
     def _release_running(self) -> None:
         with self._lease_calls:
             with self._state:
@@ -314,10 +360,8 @@ class QueueWorker:
                 jobs = [job for job in self._running.values() if not job.committing]
                 for job in jobs:
                     job.cancel.set()
-            if not jobs:
-                return
-            refused = self._leases.change_visibility([job.handle for job in jobs], 0)
-        self._log.warning("messages.released", message_ids=[job.message_id for job in jobs], failed=refused)
+            if jobs:
+                self._release([job.handle for job in jobs])
 
 
 def _coerce(named: Any) -> QueueHandlers | None:

@@ -11,7 +11,7 @@ class QueueWorkerSettings(WorkerSettings):
     queue_url: str = Field(pattern=r"^https?://\S+$")
     """QUEUE_URL: the queue to consume."""
     worker_concurrency: int = Field(default=4, ge=1, le=10)
-    """WORKER_CONCURRENCY: jobs run at once (default 4); also the most messages held at once."""
+    """WORKER_CONCURRENCY: jobs run at once (default 4); at most one received batch more waits for a slot."""
     job_timeout_seconds: int = Field(default=240, ge=1, le=43200)
     """JOB_TIMEOUT_SECONDS: a job still running after this is cancelled and its message left to retry."""
     visibility_timeout_seconds: int = Field(default=300, ge=1, le=43200)
