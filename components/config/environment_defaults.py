@@ -1,4 +1,4 @@
-"""Defaults that differ between dev, staging and prod, as real teams set them (DESIGN.md section 2).
+"""Defaults that differ between dev, staging and prod, as real teams set them.
 
 Only what differs from the settings class's own default is listed; everything else takes that default in
 every environment. Explicit stack config always wins over these. `docs/configuration.md`'s table of them is

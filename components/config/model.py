@@ -1,7 +1,7 @@
 """The settings classes' base on pydantic v2: strict types, unknown keys rejected, frozen; one error for all.
 
 pydantic checks the types, the shapes and each field's own constraints. Two things it does not do are added
-here, because they are what makes a bad stack config quick to fix (DESIGN.md section 2):
+here, because they are what makes a bad stack config quick to fix:
 
 - a class's rules between fields (`rule_problems`) still run when another field is wrong; pydantic skips a
   model's validators after any field error, which would hide half of a stack's problems until the next run;

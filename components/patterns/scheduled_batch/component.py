@@ -33,7 +33,7 @@ CONCURRENCY_VARIABLE = "CONCURRENCY"
 
 
 CHECKPOINT_MARKERS = "state/done/"
-"""Under the output prefix, one marker object per finished input (services/report/checkpoint.py)."""
+"""Under the output prefix, one marker object per finished input (ecs_runtime.batch.checkpoint)."""
 
 
 def report_task_statements(bucket_arn: pulumi.Input[str], settings: BatchSettings) -> list[Statement]:

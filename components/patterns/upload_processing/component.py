@@ -34,7 +34,7 @@ RESULTS_TABLE_VARIABLE = "RESULTS_TABLE"
 
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
-"""Key schema of the results table, both strings (services.ingest.results writes them)."""
+"""Key schema of the results table, both strings (ecs_runtime.upload.results writes them)."""
 
 RESULT_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 """What the ingest worker does to its table: read the recorded sequencer, write a result conditionally."""
