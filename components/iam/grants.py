@@ -15,15 +15,12 @@ import pulumi
 from components.iam import arns, principals
 from components.iam.documents import Statement
 
-QUEUE_CONSUMER_ACTIONS = (
-    "sqs:ReceiveMessage",
-    "sqs:ChangeMessageVisibility",
-    "sqs:GetQueueUrl",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-)
+# What the queue runtime calls, proven by `make demo`'s least-privilege check: CDK's grantConsumeMessages
+# adds sqs:GetQueueUrl and sqs:GetQueueAttributes, which a worker given QUEUE_URL never needs.
+QUEUE_CONSUMER_ACTIONS = ("sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage")
 IMAGE_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
-TASK_PROTECTION_ACTIONS = ("ecs:UpdateTaskProtection", "ecs:GetTaskProtection")
+TASK_PROTECTION_ACTIONS = ("ecs:UpdateTaskProtection",)
+"""The worker sets its protection and never reads it back (ecs:GetTaskProtection)."""
 
 
 def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]], **condition: Any) -> Statement:
@@ -64,7 +61,7 @@ def table_items(table_arn: pulumi.Input[str], actions: Sequence[str]) -> list[St
 
 
 def consume_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
-    """CDK's grantConsumeMessages: receive, extend, delete. Our queues use SQS-managed keys (SSE-SQS), so
+    """Receive, extend, delete (CDK's grantConsumeMessages less the two lookups). Our queues use SQS-managed keys (SSE-SQS), so
     no KMS grant is needed; a queue under a customer-managed key would also need `kms:Decrypt` on it."""
     return [allow(QUEUE_CONSUMER_ACTIONS, [queue_arn])]
 

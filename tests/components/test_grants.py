@@ -63,16 +63,14 @@ def test_list_and_write_objects(monitor):
     ).apply(check)
 
 
-def test_consume_messages_matches_cdk_grant_consume_messages():
+def test_consume_messages_grants_receive_extend_and_delete_only():
     assert grants.consume_messages(QUEUE) == [
         {
             "Effect": "Allow",
             "Action": [
                 "sqs:ReceiveMessage",
                 "sqs:ChangeMessageVisibility",
-                "sqs:GetQueueUrl",
                 "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
             ],
             "Resource": [QUEUE],
         }
@@ -93,7 +91,7 @@ def test_task_protection_is_limited_to_tasks_of_one_cluster(monitor):
         assert document["Statement"] == [
             {
                 "Effect": "Allow",
-                "Action": ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
+                "Action": ["ecs:UpdateTaskProtection"],
                 "Resource": ["arn:aws:ecs:us-east-1:123456789012:task/main-1a2b3c4/*"],
             }
         ]

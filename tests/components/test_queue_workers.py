@@ -116,9 +116,7 @@ def test_task_role_may_do_exactly_what_the_worker_needs(monitor: RecordingMonito
             "Action": [
                 "sqs:ReceiveMessage",
                 "sqs:ChangeMessageVisibility",
-                "sqs:GetQueueUrl",
                 "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
             ],
             "Resource": [queue_arn],
         },
@@ -130,7 +128,7 @@ def test_task_role_may_do_exactly_what_the_worker_needs(monitor: RecordingMonito
         },
         {
             "Effect": "Allow",
-            "Action": ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
+            "Action": ["ecs:UpdateTaskProtection"],
             "Resource": [f"arn:aws:ecs:us-east-1:123456789012:task/{CLUSTER_NAME}/*"],
         },
     ]

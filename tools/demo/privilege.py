@@ -48,25 +48,13 @@ JUSTIFIED_UNUSED: dict[tuple[str, str], str] = {
         "the report writes single-part objects"
     ),
     ("services.worker", "s3:AbortMultipartUpload"): (
-        "aborts the multipart upload of a large result that fails midway (services/worker/operations.py); "
+        "aborts the multipart upload of a large result that fails midway (ecs_runtime.queue); "
         "the demo's results are single-part"
     ),
     ("services.worker", "sqs:ChangeMessageVisibility"): (
         "extends a job running longer than a third of the visibility timeout and releases in-flight "
         "messages on SIGTERM (tests/services cover both); the demo's jobs end sooner and none is in flight "
         "at scale-in"
-    ),
-    ("services.worker", "sqs:GetQueueUrl"): (
-        "in CDK's grantConsumeMessages set, which the consume-queue grant mirrors; the bundled worker is "
-        "given QUEUE_URL and never calls it: a candidate for removal from the grant"
-    ),
-    ("services.worker", "sqs:GetQueueAttributes"): (
-        "in CDK's grantConsumeMessages set, which the consume-queue grant mirrors; the bundled worker never "
-        "calls it: a candidate for removal from the grant"
-    ),
-    ("services.worker", "ecs:GetTaskProtection"): (
-        "granted beside ecs:UpdateTaskProtection so the task can read its protection through the agent; "
-        "the bundled worker only sets it: a candidate for removal from the grant"
     ),
 }
 
