@@ -61,8 +61,8 @@ def table_items(table_arn: pulumi.Input[str], actions: Sequence[str]) -> list[St
 
 
 def consume_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
-    """Receive, extend, delete (CDK's grantConsumeMessages less the two lookups). Our queues use SQS-managed keys (SSE-SQS), so
-    no KMS grant is needed; a queue under a customer-managed key would also need `kms:Decrypt` on it."""
+    """Receive, extend, delete (CDK's grantConsumeMessages less its two lookups). Our queues use SQS-managed
+    keys (SSE-SQS), so no KMS grant is needed; a customer-managed key would also need `kms:Decrypt`."""
     return [allow(QUEUE_CONSUMER_ACTIONS, [queue_arn])]
 
 
