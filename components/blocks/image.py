@@ -77,6 +77,12 @@ class WorkerImageArgs:
     """Dockerfile path, relative to the same place. Default: `<context>/Dockerfile`."""
 
 
+def check_args(name: str, args: WorkerImageArgs) -> None:
+    """A worker this repository builds; the build context and Dockerfile are checked by the tag's digest."""
+    if args.worker not in WORKERS:
+        raise ValueError(f"WorkerImage {name}: worker {args.worker!r} is not one of {', '.join(WORKERS)}")
+
+
 class WorkerImage(pulumi.ComponentResource):
     """ECR repository (scan on push, immutable tags, lifecycle) and the worker image pushed to it."""
 
@@ -86,8 +92,7 @@ class WorkerImage(pulumi.ComponentResource):
     repository_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: WorkerImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if args.worker not in WORKERS:
-            raise ValueError(f"WorkerImage {name}: worker {args.worker!r} is not one of {', '.join(WORKERS)}")
+        check_args(name, args)
         dockerfile = args.dockerfile or f"{args.context}/Dockerfile"
         platform = docker_platform(args.cpu_architecture)
         try:
