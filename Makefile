@@ -24,7 +24,7 @@ $(STAMP): $(REQUIREMENTS)
 lint: $(STAMP) ## ruff, ruff format --check, mypy --strict, hadolint, actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard __main__.py components services policies tools tests benchmarks)
+	$(BIN)/mypy $(wildcard __main__.py ecs_event_patterns services policies tools tests benchmarks)
 	$(BIN)/hadolint services/Dockerfile
 	$(BIN)/actionlint
 

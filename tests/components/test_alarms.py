@@ -7,12 +7,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.blocks.alarms import (
+from ecs_event_patterns.blocks.alarms import (
     dead_letter_queue_alarm,
     failed_invocations_alarm,
     schedule_failures_alarm,
 )
-from components.blocks.dead_letter import dead_letter_queue, event_target_dead_letter_queue
+from ecs_event_patterns.blocks.dead_letter import dead_letter_queue, event_target_dead_letter_queue
 from tests.support.queue_policies import tls_only_statement
 from tools import pulumi_mocks
 

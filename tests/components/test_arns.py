@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.iam import arns
+from ecs_event_patterns.iam import arns
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"
 

@@ -1,6 +1,6 @@
 """EcsCluster: Container Insights (the scaling metric's source) and both Fargate capacity providers."""
 
-from components.blocks.cluster import EcsCluster
+from ecs_event_patterns.blocks.cluster import EcsCluster
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

@@ -5,8 +5,8 @@ import json
 import pulumi
 import pytest
 
-from components.iam import arns, grants
-from components.iam.documents import Statement, policy_document
+from ecs_event_patterns.iam import arns, grants
+from ecs_event_patterns.iam.documents import Statement, policy_document
 
 BUCKET = "arn:aws:s3:::uploads-1a2b3c4"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:jobs-1a2b3c4"

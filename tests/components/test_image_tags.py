@@ -9,9 +9,14 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.blocks.build_context import build_digest, context_files, image_tag
-from components.blocks.image import DOCKER_BUILD_IMAGE, WorkerImage, WorkerImageArgs, keep_replaced_images
-from components.config.settings import CpuArchitecture
+from ecs_event_patterns.blocks.build_context import build_digest, context_files, image_tag
+from ecs_event_patterns.blocks.image import (
+    DOCKER_BUILD_IMAGE,
+    WorkerImage,
+    WorkerImageArgs,
+    keep_replaced_images,
+)
+from ecs_event_patterns.config.settings import CpuArchitecture
 from tools import pulumi_mocks
 
 ROOT = Path(__file__).resolve().parents[2]

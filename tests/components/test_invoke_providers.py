@@ -8,14 +8,14 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.blocks.cluster import EcsCluster
-from components.blocks.network import TaskNetwork
-from components.blocks.task import TaskPlatform
-from components.config.settings import NetworkMode, NetworkSettings
-from components.patterns.queue_workers import QueueWorkers, QueueWorkersArgs
-from components.patterns.scheduled_batch import ScheduledBatch, ScheduledBatchArgs
-from components.patterns.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs
-from components.patterns.upload_processing import UploadProcessing, UploadProcessingArgs
+from ecs_event_patterns.blocks.cluster import EcsCluster
+from ecs_event_patterns.blocks.network import TaskNetwork
+from ecs_event_patterns.blocks.task import TaskPlatform
+from ecs_event_patterns.config.settings import NetworkMode, NetworkSettings
+from ecs_event_patterns.patterns.queue_workers import QueueWorkers, QueueWorkersArgs
+from ecs_event_patterns.patterns.scheduled_batch import ScheduledBatch, ScheduledBatchArgs
+from ecs_event_patterns.patterns.stopped_task_alerts import StoppedTaskAlerts, StoppedTaskAlertsArgs
+from ecs_event_patterns.patterns.upload_processing import UploadProcessing, UploadProcessingArgs
 from tools import pulumi_mocks
 
 CLUSTER_NAME = "jobs"

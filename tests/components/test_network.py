@@ -3,8 +3,8 @@
 import pulumi
 import pytest
 
-from components.blocks.network import INTERFACE_ENDPOINTS, TaskNetwork, endpoint_zones, subnet_cidrs
-from components.config.settings import Egress, NetworkMode, NetworkSettings
+from ecs_event_patterns.blocks.network import INTERFACE_ENDPOINTS, TaskNetwork, endpoint_zones, subnet_cidrs
+from ecs_event_patterns.config.settings import Egress, NetworkMode, NetworkSettings
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

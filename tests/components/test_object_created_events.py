@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from components.patterns.upload_processing.object_created_events import (
+from ecs_event_patterns.patterns.upload_processing.object_created_events import (
     OBJECT_ENVIRONMENT,
     event_key_form,
     object_key_filters,

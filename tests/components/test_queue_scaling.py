@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.patterns.queue_workers import scaling as queue_scaling
+from ecs_event_patterns.patterns.queue_workers import scaling as queue_scaling
 
 QUERY_ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 """CloudWatch: letters, digits and underscores, starting with a lowercase letter."""

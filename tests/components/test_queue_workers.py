@@ -7,10 +7,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.blocks.cluster import EcsCluster
-from components.blocks.task import TaskPlatform
-from components.config.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
-from components.patterns.queue_workers.component import (
+from ecs_event_patterns.blocks.cluster import EcsCluster
+from ecs_event_patterns.blocks.task import TaskPlatform
+from ecs_event_patterns.config.settings import CpuArchitecture, DataSettings, FargateSize, QueueSettings
+from ecs_event_patterns.patterns.queue_workers.component import (
     QueueWorkers,
     QueueWorkersArgs,
     capacity_provider_strategy,

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from components.blocks.task import TaskPlatform
-from components.config.settings import BatchSettings, DataSettings, TargetRetry
-from components.patterns.scheduled_batch.component import ScheduledBatch, ScheduledBatchArgs
+from ecs_event_patterns.blocks.task import TaskPlatform
+from ecs_event_patterns.config.settings import BatchSettings, DataSettings, TargetRetry
+from ecs_event_patterns.patterns.scheduled_batch.component import ScheduledBatch, ScheduledBatchArgs
 from tests.support.run_task import (
     deploy_and_read,
     direct_children,

@@ -2,7 +2,7 @@
 
 import json
 
-from components.blocks.secure_bucket import SecureBucket, SecureBucketArgs
+from ecs_event_patterns.blocks.secure_bucket import SecureBucket, SecureBucketArgs
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

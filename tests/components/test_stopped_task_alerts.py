@@ -7,8 +7,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.config.settings import AlertSettings
-from components.patterns.stopped_task_alerts.component import (
+from ecs_event_patterns.config.settings import AlertSettings
+from ecs_event_patterns.patterns.stopped_task_alerts.component import (
     StoppedTaskAlerts,
     StoppedTaskAlertsArgs,
     subscription_name,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.config.settings import AlertSettings
-from components.patterns.stopped_task_alerts.stopped_task_events import (
+from ecs_event_patterns.config.settings import AlertSettings
+from ecs_event_patterns.patterns.stopped_task_alerts.stopped_task_events import (
     cluster_tasks_console_url,
     stopped_task_event_pattern,
     stopped_task_input_paths,

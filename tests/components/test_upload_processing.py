@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from components.blocks.task import TaskPlatform
-from components.config.settings import DataSettings, FargateSize, TargetRetry, UploadSettings
-from components.patterns.upload_processing.component import UploadProcessing, UploadProcessingArgs
+from ecs_event_patterns.blocks.task import TaskPlatform
+from ecs_event_patterns.config.settings import DataSettings, FargateSize, TargetRetry, UploadSettings
+from ecs_event_patterns.patterns.upload_processing.component import UploadProcessing, UploadProcessingArgs
 from tests.support.run_task import (
     deploy_and_read,
     direct_children,

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from components.blocks.image import repository_arn
-from components.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
-from components.config.settings import CpuArchitecture, FargateSize
-from components.iam import grants
+from ecs_event_patterns.blocks.image import repository_arn
+from ecs_event_patterns.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from ecs_event_patterns.config.settings import CpuArchitecture, FargateSize
+from ecs_event_patterns.iam import grants
 from tools import pulumi_mocks
 from tools.pulumi_mocks import RecordingMonitor
 

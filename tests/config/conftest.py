@@ -4,8 +4,8 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from components.config.settings import SettingsError
-from components.config.stack_config import parse_stack_config
+from ecs_event_patterns.config.settings import SettingsError
+from ecs_event_patterns.config.stack_config import parse_stack_config
 
 Problems = Callable[..., list[str]]
 

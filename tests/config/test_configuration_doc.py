@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.config.settings import StackSettings
-from components.config.stack_config import config_keys, parse_stack_config
+from ecs_event_patterns.config.settings import StackSettings
+from ecs_event_patterns.config.stack_config import config_keys, parse_stack_config
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 REFERENCE_ROW = re.compile(

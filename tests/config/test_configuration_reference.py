@@ -1,6 +1,6 @@
 """docs/configuration.md's generated tables are what the settings models say today."""
 
-from components.config import environment_defaults, reference
+from ecs_event_patterns.config import environment_defaults, reference
 
 
 def test_the_committed_reference_is_current():

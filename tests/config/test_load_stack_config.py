@@ -5,8 +5,8 @@ import json
 import pulumi
 import pytest
 
-from components.config.settings import Environment, FargateSize, NetworkMode, SettingsError
-from components.config.stack_config import load_stack_config
+from ecs_event_patterns.config.settings import Environment, FargateSize, NetworkMode, SettingsError
+from ecs_event_patterns.config.stack_config import load_stack_config
 from tools import pulumi_mocks
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.config.schedule_expression import schedule_problem
+from ecs_event_patterns.config.schedule_expression import schedule_problem
 
 
 @pytest.mark.parametrize(

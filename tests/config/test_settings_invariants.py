@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.config.settings import (
+from ecs_event_patterns.config.settings import (
     AlertSettings,
     BatchSettings,
     DataSettings,

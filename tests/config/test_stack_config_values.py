@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from components.config.settings import (
+from ecs_event_patterns.config.settings import (
     AlertSettings,
     BatchSettings,
     CpuArchitecture,
@@ -20,7 +20,7 @@ from components.config.settings import (
     TargetRetry,
     UploadSettings,
 )
-from components.config.stack_config import config_keys, parse_stack_config
+from ecs_event_patterns.config.stack_config import config_keys, parse_stack_config
 
 ONCALL = {"emails": ["platform-oncall@example.com"]}
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.config.settings import (
+from ecs_event_patterns.config.settings import (
     CpuArchitecture,
     DataSettings,
     Egress,
@@ -15,7 +15,7 @@ from components.config.settings import (
     StackSettings,
     TargetRetry,
 )
-from components.config.stack_config import PROJECT, parse_stack_config
+from ecs_event_patterns.config.stack_config import PROJECT, parse_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from components.blocks.dead_letter import DEAD_LETTER_RETENTION_SECONDS
-from components.config.settings import (
+from ecs_event_patterns.blocks.dead_letter import DEAD_LETTER_RETENTION_SECONDS
+from ecs_event_patterns.config.settings import (
     MAX_MESSAGE_RETENTION,
     MAX_SOURCE_RETENTION,
     CpuArchitecture,
@@ -13,7 +13,7 @@ from components.config.settings import (
     StackSettings,
     UploadSettings,
 )
-from components.config.stack_config import parse_stack_config
+from ecs_event_patterns.config.stack_config import parse_stack_config
 
 ARM64_ON_SPOT = (
     'cpu_architecture: "ARM64" cannot run on Fargate Spot, which runs Linux X86_64 tasks only, and '

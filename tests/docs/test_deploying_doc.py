@@ -8,7 +8,7 @@ DOC = (ROOT / "docs" / "deploying.md").read_text()
 
 
 def test_every_file_and_test_the_page_names_exists():
-    named = re.findall(r"`((?:components|tests|tools|policies)/[\w/.-]+?)(?:::(\w+))?`", DOC)
+    named = re.findall(r"`((?:ecs_event_patterns|tests|tools|policies)/[\w/.-]+?)(?:::(\w+))?`", DOC)
     assert len(named) >= 10
     for path, test in named:
         assert (ROOT / path).exists(), path

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.config.validation import SettingsError
+from ecs_event_patterns.config.validation import SettingsError
 from tools import pulumi_mocks, urn_snapshot
 from tools.stack_files import read_stack_config
 from tools.stack_program import ROOT, install_stack, run_program

@@ -8,9 +8,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.blocks.alarms import PERIOD_SECONDS
-from components.iam import grants
-from components.iam.documents import policy_document
+from ecs_event_patterns.blocks.alarms import PERIOD_SECONDS
+from ecs_event_patterns.iam import grants
+from ecs_event_patterns.iam.documents import policy_document
 from tools import pulumi_mocks
 from tools.stack_program import ROOT, install_stack
 

@@ -2,11 +2,11 @@
 
 from pydantic_settings import BaseSettings
 
-from components.config.settings import QueueSettings
-from components.patterns.queue_workers import component as queue_workers
-from components.patterns.scheduled_batch import component as scheduled_batch
-from components.patterns.upload_processing import component as upload_processing
-from components.patterns.upload_processing import object_created_events
+from ecs_event_patterns.config.settings import QueueSettings
+from ecs_event_patterns.patterns.queue_workers import component as queue_workers
+from ecs_event_patterns.patterns.scheduled_batch import component as scheduled_batch
+from ecs_event_patterns.patterns.upload_processing import component as upload_processing
+from ecs_event_patterns.patterns.upload_processing import object_created_events
 from ecs_runtime.batch import checkpoint
 from ecs_runtime.batch.settings import BatchSettings
 from ecs_runtime.queue.settings import QueueWorkerSettings

@@ -1,5 +1,5 @@
 """Helpers for the RunTask patterns' tests: run a component to the end, read its role policies, and the
-exact IAM documents expected of a role that starts a WorkerTask (components.blocks.run_task_target)."""
+exact IAM documents expected of a role that starts a WorkerTask (ecs_event_patterns.blocks.run_task_target)."""
 
 from __future__ import annotations
 

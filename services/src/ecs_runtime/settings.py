@@ -22,7 +22,7 @@ SettingsT = TypeVar("SettingsT", bound=WorkerSettings)
 class WorkerSettingsError(Exception):
     """A worker's environment variables are missing or malformed: one line naming each and what is wrong.
 
-    Not the Pulumi program's `components.config.validation.SettingsError` (stack config, a list of key
+    Not the Pulumi program's `ecs_event_patterns.config.validation.SettingsError` (stack config, a list of key
     paths): the worker image carries `services/` only, and a process's environment is another thing to fix.
     """
 

@@ -1,5 +1,0 @@
-"""Pattern 3, queue workers: SQS queue (+ dead-letter queue) -> ECS service on Fargate, scaled on backlog."""
-
-from components.patterns.queue_workers.component import QueueWorkers, QueueWorkersArgs
-
-__all__ = ["QueueWorkers", "QueueWorkersArgs"]

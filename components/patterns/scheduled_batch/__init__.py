@@ -1,5 +1,0 @@
-"""Pattern 2, scheduled batch: EventBridge Scheduler -> one Fargate task per run -> reports in S3."""
-
-from components.patterns.scheduled_batch.component import ScheduledBatch, ScheduledBatchArgs
-
-__all__ = ["ScheduledBatch", "ScheduledBatchArgs"]
