@@ -25,7 +25,8 @@ lint: $(STAMP) ## ruff, ruff format --check, mypy --strict, hadolint, actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(wildcard __main__.py ecs_event_patterns services policies tools tests benchmarks)
-	$(BIN)/hadolint services/Dockerfile
+	$(BIN)/mypy examples/own-job   # on its own: its __main__.py is another program's
+	$(BIN)/hadolint services/Dockerfile examples/own-job/Dockerfile
 	$(BIN)/actionlint
 
 # Tests run in parallel, one process per core (pytest-xdist), each process with its own moto_server; then
