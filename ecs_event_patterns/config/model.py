@@ -8,10 +8,13 @@ here, because they are what makes a bad stack config quick to fix:
 - each error becomes a `Problem` with its key path, the bad value and what is allowed, and an unknown key gets
   a did-you-mean; pydantic's own words ("Input should be a valid integer") name neither value nor choices.
 
-Settings built in code are validated in Python mode: an enum field takes only the enum, a number only an int.
-The stack config is validated in JSON mode, because Pulumi hands objects to the program as JSON: enums by
-value, and the strings the Pulumi CLI stores for scalars (`"50"`, `"true"`) as the numbers and booleans they
-spell. Nothing else is coerced: `"yes"`, `1` for a boolean, `2.5` or `true` for a number are errors.
+Settings built in code are validated in Python mode, where a number is only an int and a flag only a bool.
+What a person naturally writes in code is taken too, and stored as the declared type: an enum's value as a
+string (`NetworkSettings(mode="isolated-vpc")` stores `NetworkMode.ISOLATED_VPC`), a list where a tuple is
+declared, a dict for a nested settings object (`network={"mode": "isolated-vpc"}`) or for a `StringMap`. The
+stack config is validated in JSON mode, because Pulumi hands objects to the program as JSON: enums by value,
+and the strings the Pulumi CLI stores for scalars (`"50"`, `"true"`) as the numbers and booleans they spell.
+Nothing else is coerced: `"yes"`, `1` for a boolean, `2.5` or `true` for a number are errors.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Iterator
-from enum import Enum
-from typing import Annotated, Any, TypeVar, dataclass_transform
+from collections.abc import Callable, Iterator, Mapping
+from enum import Enum, StrEnum
+from typing import Annotated, Any, TypeVar, cast, dataclass_transform
 
 import annotated_types
 import pydantic.dataclasses
@@ -30,13 +33,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import ArgsKwargs, ErrorDetails
+from pydantic_core import ArgsKwargs, CoreSchema, ErrorDetails, core_schema
 
 from ecs_event_patterns.config.validation import (
     ItemsNotStringsProblem,
@@ -104,12 +108,73 @@ def _strings(value: object) -> object:
     return tuple(value)
 
 
+def _tuple_from_list(value: object) -> object:
+    # In both modes: after a validator the value is a Python object, and strict mode's tuple takes no list.
+    return tuple(value) if isinstance(value, list) else value
+
+
+class SettingsEnum(StrEnum):
+    """Base of every settings enum: in code, a field also takes the member's value as a plain string.
+
+    pydantic's strict mode takes only the member in Python mode, so `NetworkSettings(mode="isolated-vpc")`,
+    what a person writes, would be refused. The enum's own schema is made lax (the one thing lax mode adds for
+    an enum is lookup by value), so the stored value is still the member, and a wrong string is refused with
+    the same message as in the config. The fields' other types stay strict.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = cast(core_schema.EnumSchema, handler(source))
+        schema["strict"] = False
+        return schema
+
+
+class StringMap(Mapping[str, str]):
+    """An immutable, hashable mapping of strings to strings: a dict-valued field of a frozen settings object.
+
+    Written as a dict, in code and in the config. Python has no frozen dict before 3.15 (PEP 814), and
+    `types.MappingProxyType` is read-only but not hashable, while a settings object hashes like any frozen
+    dataclass.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items: dict[str, str] = dict(items or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"StringMap({self._items!r})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        as_dict = core_schema.no_info_after_validator_function(cls, handler.generate_schema(dict[str, str]))
+        return core_schema.no_info_before_validator_function(
+            lambda value: dict(value) if isinstance(value, StringMap) else value,  # `dataclasses.replace`
+            as_dict,
+            serialization=core_schema.plain_serializer_function_ser_schema(dict),
+        )
+
+
 WholeNumber = Annotated[int, BeforeValidator(_number_from_config_text)]
 """An int; in the stack config also a string of digits, as `pulumi config set` stores it."""
 Flag = Annotated[bool, BeforeValidator(_flag_from_config_text)]
 """A bool; in the stack config also "true" or "false" in any case, as `pulumi config set` stores it."""
 Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
 """A list of strings in the config, a tuple in code."""
+Items = Annotated[tuple[_T, ...], BeforeValidator(_tuple_from_list)]
+"""A list in the config and in code, stored as a tuple (`Items[Need]`): a frozen object's values stay put."""
 
 
 def checked(problem: Callable[[Any], str | None]) -> AfterValidator:
@@ -131,6 +196,18 @@ class SettingsModel:
     def rule_problems(self) -> Iterator[Problem]:
         """Problems of the rules between this object's fields; checked even when another field is wrong."""
         return iter(())
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        # Strict mode takes only an instance for a nested settings object in code; a dict of its fields is
+        # what a person writes too (`network={"mode": "isolated-vpc"}`). Lax on the dataclass schema means
+        # only that: its fields keep their own strictness. `_every_problem` wraps the dataclass schema.
+        schema = handler(source)
+        inner: Any = schema
+        while inner["type"] != "dataclass":
+            inner = inner["schema"]
+        inner["strict"] = False
+        return schema
 
     @model_validator(mode="wrap")
     @classmethod
@@ -234,9 +311,12 @@ def problems_from(cls: type[Any], errors: list[ErrorDetails]) -> list[Problem]:
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, SettingsError):
             # A nested settings object (or a list's items) reported its own problems: place them under it.
+            # A flattened field's keys sit beside its holder's; a problem of its whole value keeps its name.
             flattened = bool(loc) and is_flattened(cls, str(loc[0]))
-            prefix = _path(loc[1:]) if flattened else _path(loc)
-            problems += [problem.under(prefix) for problem in cause.problems]
+            problems += [
+                problem.under(_path(loc[1:]) if flattened and problem.path else _path(loc))
+                for problem in cause.problems
+            ]
         else:
             problems.append(Problem(_path(loc), _message(cls, item, cause)))
     return problems
@@ -254,6 +334,12 @@ def _message(cls: type[Any], item: ErrorDetails, cause: object) -> str:
     if kind == "missing":
         return "not set, and it has no default"
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        holder = _flattened_holder(cls, str(loc[-1])) if len(loc) == 1 else None
+        if holder is not None:  # only in code: the stack config's loader moves such a key under its field
+            of = cls.__pydantic_fields__[holder].annotation
+            arguments = ", ".join(f"{key}=..." for key in of.__pydantic_fields__)
+            where = f"in code, a field of {holder}, not of {cls.__name__}"
+            return f"{where}: write {holder}={of.__name__}({arguments})"
         return unknown_key_message(str(loc[-1]), config_keys_of(cls))
     if value is None:
         return "null is not allowed; remove the key to use the default"
@@ -289,6 +375,19 @@ def bounds(field: FieldInfo) -> tuple[int | None, int | None]:
     low = next((m.ge for m in field.metadata if isinstance(m, annotated_types.Ge)), None)
     high = next((m.le for m in field.metadata if isinstance(m, annotated_types.Le)), None)
     return (int(low) if low is not None else None, int(high) if high is not None else None)  # type: ignore[call-overload]
+
+
+def _flattened_holder(cls: type[Any], key: str) -> str | None:
+    """The flattened field of `cls` whose class has the field `key` (`size` for `cpu`), if any."""
+    fields: dict[str, FieldInfo] = getattr(cls, "__pydantic_fields__", {})
+    return next(
+        (
+            name
+            for name, field in fields.items()
+            if FLATTENED in field.metadata and key in getattr(field.annotation, "__pydantic_fields__", {})
+        ),
+        None,
+    )
 
 
 def is_flattened(cls: type[Any], name: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import field
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
@@ -21,6 +20,7 @@ from ecs_event_patterns.config.model import (
     FLATTENED,
     Allowed,
     Flag,
+    SettingsEnum,
     SettingsModel,
     Strings,
     WholeNumber,
@@ -98,27 +98,27 @@ MAX_SOURCE_RETENTION = MAX_MESSAGE_RETENTION - DEAD_LETTER_MARGIN
 StopTimeout = Annotated[WholeNumber, Field(ge=MIN_STOP_TIMEOUT, le=MAX_STOP_TIMEOUT)]
 
 
-class Environment(StrEnum):
+class Environment(SettingsEnum):
     DEV = "dev"
     STAGING = "staging"
     PROD = "prod"
 
 
-class CpuArchitecture(StrEnum):
+class CpuArchitecture(SettingsEnum):
     """Fargate `runtimePlatform.cpuArchitecture`; the worker image is built for the same platform."""
 
     X86_64 = "X86_64"
     ARM64 = "ARM64"
 
 
-class NetworkMode(StrEnum):
+class NetworkMode(SettingsEnum):
     DEFAULT_VPC = "default-vpc"
     """The account's default VPC and its public subnets; tasks get a public IP to reach AWS APIs."""
     ISOLATED_VPC = "isolated-vpc"
     """A VPC of the stack's own with private subnets; tasks reach AWS through VPC endpoints or a NAT."""
 
 
-class Egress(StrEnum):
+class Egress(SettingsEnum):
     VPC_ENDPOINTS = "vpc-endpoints"
     """Gateway endpoints for S3 and DynamoDB, interface endpoints for ECR, logs, SQS and STS; no internet."""
     NAT = "nat"

@@ -65,15 +65,6 @@ def test_every_fargate_size_and_only_those(cpu, memories):
                 FargateSize(cpu=cpu, memory=memory)
 
 
-def test_an_enum_given_as_a_plain_string_in_code_is_rejected():
-    with pytest.raises(SettingsError) as caught:
-        NetworkSettings(mode="isolated-vpc")  # type: ignore[arg-type]
-
-    assert [str(p) for p in caught.value.problems] == [
-        'mode: "isolated-vpc" is not one of default-vpc, isolated-vpc; did you mean "isolated-vpc"?'
-    ]
-
-
 def test_a_bool_is_not_a_whole_number_in_code():
     with pytest.raises(SettingsError, match=r"max_tasks: true is not a whole number"):
         QueueSettings(max_tasks=True)
