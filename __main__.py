@@ -1,6 +1,7 @@
 """ecs-event-patterns: the four event-driven Fargate patterns on one cluster, configured per stack.
 
-This file only composes: stack config -> shared network and cluster -> the four patterns -> exports.
+This file only composes: stack config -> shared network, cluster and stopped-task alerts -> the job patterns
+the stack enables -> exports of what was deployed.
 Every setting comes from `Pulumi.<stack>.yaml`, parsed and validated once by `load_stack_config()`
 before any resource is created.
 """
@@ -31,41 +32,50 @@ platform = TaskPlatform(
     log_retention_days=settings.logs.retention_days,
 )
 
-upload = UploadProcessing(
-    "upload",
-    UploadProcessingArgs(
-        settings=settings.upload, platform=platform, data=settings.data, alarm_topic_arn=alerts.topic_arn
-    ),
-)
-batch = ScheduledBatch(
-    "batch",
-    ScheduledBatchArgs(
-        settings=settings.batch, platform=platform, data=settings.data, alarm_topic_arn=alerts.topic_arn
-    ),
-)
-queue = QueueWorkers(
-    "queue",
-    QueueWorkersArgs(
-        settings=settings.queue,
-        platform=platform,
-        cluster_name=cluster.cluster_name,
-        alarm_topic_arn=alerts.topic_arn,
-        data=settings.data,
-    ),
-)
+# Each job pattern only where the stack enables it (`upload.enabled`, ...; at least one is, which the config
+# checks), and its exports with it: an operator's script fails on a missing output, not on a stale one.
+images: dict[str, pulumi.Output[str]] = {}
+
+if settings.upload.enabled:
+    upload = UploadProcessing(
+        "upload",
+        UploadProcessingArgs(
+            settings=settings.upload, platform=platform, data=settings.data, alarm_topic_arn=alerts.topic_arn
+        ),
+    )
+    pulumi.export("upload_bucket", upload.bucket_name)
+    pulumi.export("upload_key_prefix", settings.upload.key_prefix)
+    pulumi.export("results_table", upload.table_name)
+    images["ingest"] = upload.image_uri
+
+if settings.batch.enabled:
+    batch = ScheduledBatch(
+        "batch",
+        ScheduledBatchArgs(
+            settings=settings.batch, platform=platform, data=settings.data, alarm_topic_arn=alerts.topic_arn
+        ),
+    )
+    pulumi.export("batch_bucket", batch.bucket_name)
+    pulumi.export("batch_schedule_arn", batch.schedule_arn)
+    images["report"] = batch.image_uri
+
+if settings.queue.enabled:
+    queue = QueueWorkers(
+        "queue",
+        QueueWorkersArgs(
+            settings=settings.queue,
+            platform=platform,
+            cluster_name=cluster.cluster_name,
+            alarm_topic_arn=alerts.topic_arn,
+            data=settings.data,
+        ),
+    )
+    pulumi.export("queue_url", queue.queue_url)
+    pulumi.export("queue_dead_letter_url", queue.dead_letter_queue_url)
+    pulumi.export("queue_bucket", queue.bucket_name)
+    images["worker"] = queue.image_uri
 
 pulumi.export("environment", settings.environment.value)
 pulumi.export("cluster_name", cluster.cluster_name)
 pulumi.export("alert_topic_arn", alerts.topic_arn)
-pulumi.export("upload_bucket", upload.bucket_name)
-pulumi.export("upload_key_prefix", settings.upload.key_prefix)
-pulumi.export("results_table", upload.table_name)
-pulumi.export("batch_bucket", batch.bucket_name)
-pulumi.export("batch_schedule_arn", batch.schedule_arn)
-pulumi.export("queue_url", queue.queue_url)
-pulumi.export("queue_dead_letter_url", queue.dead_letter_queue_url)
-pulumi.export("queue_bucket", queue.bucket_name)
-pulumi.export(
-    "image_uris",
-    {"ingest": upload.image_uri, "report": batch.image_uri, "worker": queue.image_uri},
-)
+pulumi.export("image_uris", images)

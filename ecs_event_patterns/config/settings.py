@@ -49,6 +49,7 @@ __all__ = [
     "Egress",
     "Environment",
     "FargateSize",
+    "JobPatternSettings",
     "LogSettings",
     "NetworkMode",
     "NetworkSettings",
@@ -94,6 +95,9 @@ queue ("Setting-up dead-letter queue retention", SQS Developer Guide): a message
 with only the difference left. A week covers a long weekend or a team's holiday between the alarm and the fix
 and redrive, and still lets the source queue hold a week of backlog through an outage."""
 MAX_SOURCE_RETENTION = MAX_MESSAGE_RETENTION - DEAD_LETTER_MARGIN
+
+JOB_PATTERNS = ("upload", "batch", "queue")
+"""The sections of the job patterns a stack enables one by one (`queue.enabled`)."""
 
 StopTimeout = Annotated[WholeNumber, Field(ge=MIN_STOP_TIMEOUT, le=MAX_STOP_TIMEOUT)]
 
@@ -218,9 +222,9 @@ class LogSettings(SettingsModel):
 
 @settings_model
 class DataSettings(SettingsModel):
-    deletion_protection: Annotated[Flag, Allowed("prod: true")] = False
+    deletion_protection: Annotated[Flag, Allowed("prod: true while `upload.enabled`")] = False
     """DynamoDB deletion protection on the results table."""
-    point_in_time_recovery: Annotated[Flag, Allowed("prod: true")] = False
+    point_in_time_recovery: Annotated[Flag, Allowed("prod: true while `upload.enabled`")] = False
     """DynamoDB point-in-time recovery on the results table."""
     retain_on_delete: Flag = False
     """Keep buckets and tables when the stack is destroyed (Pulumi `retain_on_delete`); off, image
@@ -292,7 +296,29 @@ def _key_suffixes(suffixes: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @settings_model
-class UploadSettings(SettingsModel):
+class JobPatternSettings(SettingsModel):
+    """What the three job patterns' settings share: whether the stack deploys the pattern at all.
+
+    A disabled pattern's other settings are allowed and still validated: the switch sits in the same object
+    as the settings it turns off, so nobody reads them as in effect (unlike `network.vpc_cidr` beside
+    `mode: default-vpc`, whose switch is another key's value), and turning a pattern off for a while and on
+    again is one key's edit that keeps its tuned settings and never surfaces a stale error.
+    """
+
+    # A description in `Field`, not a docstring below the field: pydantic reads the attribute docstrings of
+    # the class being built only, so the subclasses would lose this one.
+    enabled: Annotated[
+        Flag,
+        Field(
+            description="Deploy this pattern in the stack; at least one of `upload`, `batch` and `queue` "
+            "must be. A component built in code refuses settings with `enabled: false` (leave it out "
+            "instead)."
+        ),
+    ] = True
+
+
+@settings_model
+class UploadSettings(JobPatternSettings):
     size: Annotated[FargateSize, FLATTENED] = field(default_factory=FargateSize)
     key_prefix: Annotated[
         str,
@@ -318,7 +344,7 @@ def _schedule_problem(expression: str) -> str | None:
 
 
 @settings_model
-class BatchSettings(SettingsModel):
+class BatchSettings(JobPatternSettings):
     """Two prefixes overlap when one starts with the other (`data/` and `data/reports/`, or an empty prefix
     and anything): the report job would then read its own reports."""
 
@@ -365,7 +391,7 @@ class BatchSettings(SettingsModel):
 
 
 @settings_model
-class QueueSettings(SettingsModel):
+class QueueSettings(JobPatternSettings):
     """The visibility timeout must exceed the stop timeout (a job still finishing after SIGTERM would
     otherwise be handed to a second worker) and the job timeout (a message would become visible again while
     its job runs)."""
@@ -456,9 +482,9 @@ class StackSettings(SettingsModel):
 
     environment: Annotated[Environment, Allowed("defaults to the stack name for those three stacks")]
     """Which defaults and rules apply; required for a stack not named dev, staging or prod."""
-    cpu_architecture: Annotated[CpuArchitecture, Allowed("`ARM64` needs `queue.use_spot: false`")] = (
-        CpuArchitecture.X86_64
-    )
+    cpu_architecture: Annotated[
+        CpuArchitecture, Allowed("`ARM64` needs `queue.use_spot: false` (or the queue disabled)")
+    ] = CpuArchitecture.X86_64
     """Fargate CPU architecture of every task; the worker image is built for the same platform. Fargate Spot
     runs X86_64 tasks only."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
@@ -476,19 +502,32 @@ class StackSettings(SettingsModel):
         # "Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider. Fargate
         # Spot only supports Linux tasks with the X86_64 architecture." (ECS Developer Guide, "AWS Fargate
         # capacity providers"). A Spot share of ARM64 tasks would never be placed.
-        if self.cpu_architecture is CpuArchitecture.ARM64 and self.queue.use_spot:
+        if self.cpu_architecture is CpuArchitecture.ARM64 and self.queue.enabled and self.queue.use_spot:
             yield Problem(
                 "cpu_architecture",
                 '"ARM64" cannot run on Fargate Spot, which runs Linux X86_64 tasks only, and queue.use_spot '
                 "is true; set queue.use_spot to false (regular Fargate runs ARM64) or cpu_architecture to "
                 '"X86_64"',
-                ("cpu_architecture", "queue.use_spot"),
+                ("cpu_architecture", "queue.use_spot", "queue.enabled"),
+            )
+        if not any(getattr(self, name).enabled for name in JOB_PATTERNS):
+            # Stopped-task alerts and the shared network and cluster exist for the jobs; without one, the
+            # stack would pay for an alert topic (and in isolated-vpc, endpoints) that has nothing to watch.
+            switches = tuple(f"{name}.enabled" for name in JOB_PATTERNS)
+            yield Problem(
+                "/".join(switches),
+                "all false; a stack deploys at least one job pattern (without one it would be a network, a "
+                "cluster and an alert topic with nothing to run): enable one, e.g. "
+                "`pulumi config set --path 'queue.enabled' true`, or remove the stack with `pulumi destroy` "
+                "and `pulumi stack rm`",
+                switches,
             )
         if self.environment is Environment.PROD:
             yield from self._prod_problems()
 
     def _prod_problems(self) -> Iterator[Problem]:
-        """What prod may not go without: someone who hears of failures, private subnets, recoverable data."""
+        """What prod may not go without: someone who hears of failures, private subnets, recoverable data
+        (the upload pattern's results table, when the stack deploys it)."""
         if not self.alerts.emails:
             yield Problem(
                 "alerts.emails",
@@ -503,11 +542,11 @@ class StackSettings(SettingsModel):
                 "(private subnets, no public IPs on tasks)",
                 ("network.mode", "environment"),
             )
-        for name in ("point_in_time_recovery", "deletion_protection"):
+        for name in ("point_in_time_recovery", "deletion_protection") if self.upload.enabled else ():
             if not getattr(self.data, name):
                 yield Problem(
                     f"data.{name}",
                     "false is not allowed in prod; the results table must survive a bad write or a "
                     "mistaken delete",
-                    (f"data.{name}", "environment"),
+                    (f"data.{name}", "environment", "upload.enabled"),
                 )

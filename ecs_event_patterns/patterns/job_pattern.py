@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from ecs_event_patterns.blocks.secure_bucket import SecureBucket
 from ecs_event_patterns.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
-from ecs_event_patterns.config.settings import DataSettings, FargateSize
+from ecs_event_patterns.config.settings import DataSettings, FargateSize, JobPatternSettings
 from ecs_event_patterns.iam import arns
 from ecs_event_patterns.iam.documents import Statement
 
@@ -44,7 +44,8 @@ class JobPatternArgs:
 
 
 def check_args(component: str, args: JobPatternArgs, settings: object, settings_type: type) -> None:
-    """Each field of the expected type (a mistake of the caller, named here) and a real topic ARN."""
+    """Each field of the expected type (a mistake of the caller, named here), settings that enable the
+    pattern, and a real topic ARN."""
     for name, value, expected in (
         ("settings", settings, settings_type),
         ("platform", args.platform, TaskPlatform),
@@ -52,6 +53,12 @@ def check_args(component: str, args: JobPatternArgs, settings: object, settings_
     ):
         if not isinstance(value, expected):
             raise TypeError(f"{component}: {name} is a {type(value).__name__}, not a {expected.__name__}")
+    if isinstance(settings, JobPatternSettings) and not settings.enabled:
+        # `enabled` is the stack's switch (`queue.enabled`); building the pattern anyway would contradict it.
+        raise ValueError(
+            f"{component}: settings.enabled is false, so this pattern is not to be deployed; leave the "
+            "component out of the program instead of creating it"
+        )
     topic = args.alarm_topic_arn
     # An Output is checked by AWS once it is known.
     if isinstance(topic, str) and not arns.is_topic_arn(topic):

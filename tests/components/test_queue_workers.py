@@ -519,6 +519,10 @@ def test_register_outputs_carries_the_same_values(monitor: RecordingMonitor):
     ("overrides", "message"),
     [
         ({"settings": {"min_tasks": 0}}, r"QueueWorkers jobs: settings is a dict, not a QueueSettings"),
+        (
+            {"settings": QueueSettings(enabled=False)},
+            r"QueueWorkers jobs: settings.enabled is false, so this pattern is not to be deployed",
+        ),
         ({"cluster_name": ""}, r"QueueWorkers jobs: cluster_name is empty"),
         (
             {"cluster_name": "other"},

@@ -216,6 +216,11 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
         ({"settings": {"schedule": "rate(1 hour)"}}, TypeError, r"settings is a dict, not a BatchSettings"),
         ({"data": None}, TypeError, r"ScheduledBatch batch: data is a NoneType, not a DataSettings"),
         (
+            {"settings": BatchSettings(enabled=False)},
+            ValueError,
+            r"ScheduledBatch batch: settings.enabled is false, so this pattern is not to be deployed",
+        ),
+        (
             {"alarm_topic_arn": "arn:aws:sqs:us-east-1:123456789012:alerts"},
             ValueError,
             r"alarm_topic_arn 'arn:aws:sqs:us-east-1:123456789012:alerts' is not an SNS topic ARN",

@@ -284,6 +284,11 @@ def test_children_are_named_from_and_parented_to_the_component(monitor: Recordin
             r"UploadProcessing upload: settings is a str, not a UploadSettings",
         ),
         ({"platform": None}, TypeError, r"platform is a NoneType, not a TaskPlatform"),
+        (
+            {"settings": UploadSettings(enabled=False)},
+            ValueError,
+            r"UploadProcessing upload: settings.enabled is false, so this pattern is not to be deployed",
+        ),
         ({"alarm_topic_arn": "alerts"}, ValueError, r"alarm_topic_arn 'alerts' is not an SNS topic ARN"),
     ],
 )

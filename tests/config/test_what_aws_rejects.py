@@ -38,7 +38,7 @@ def test_arm64_with_spot_is_rejected_in_code_too():
         StackSettings(environment=Environment.DEV, cpu_architecture=CpuArchitecture.ARM64)
 
     assert [(p.path, p.involves) for p in caught.value.problems] == [
-        ("cpu_architecture", ("cpu_architecture", "queue.use_spot"))
+        ("cpu_architecture", ("cpu_architecture", "queue.use_spot", "queue.enabled"))
     ]
 
 
