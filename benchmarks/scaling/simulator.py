@@ -114,6 +114,8 @@ class Outcome:
     """Messages done more than 5 minutes after they arrived, dead-lettered, or never done."""
     done: int
     dead_lettered: int
+    task_starts: int = 0
+    """Tasks started during the trace (those running at its start, the minimum, not counted)."""
     minute_tasks: tuple[int, ...] = ()
     """Tasks (pending or running) at the end of each minute: what Fargate bills, and the Spot split."""
 
@@ -258,6 +260,7 @@ class Simulation:
             for tracking in self.setup.target_tracking
         ]
         self._cooldowns: dict[str, _Cooldowns] = {}
+        self._starts = 0
 
     def run(self, arrivals: Iterable[Arrival], seconds: int) -> Outcome:
         work = self.workload
@@ -273,10 +276,12 @@ class Simulation:
             for name in (
                 "ApproximateNumberOfMessagesVisible",
                 "ApproximateNumberOfMessagesNotVisible",
+                "NumberOfMessagesReceived",
                 "DesiredTaskCount",
                 "RunningTaskCount",
             )
         }
+        received = 0
         counter = 0
         last_activity = 0.0
         done = dead = old = peak = 0
@@ -316,6 +321,7 @@ class Simulation:
                         old += 1
                         continue
                     message.receives += 1
+                    received += 1
                     task.busy += 1
                     counter += 1
                     heapq.heappush(in_flight, (second + work.job_seconds, counter, message, task))
@@ -333,7 +339,8 @@ class Simulation:
                 idle_task_seconds += len(tasks) * STEP_SECONDS
             if (second + STEP_SECONDS) % 60 == 0:
                 active = second + STEP_SECONDS - last_activity <= INACTIVE_QUEUE_SECONDS
-                self._sample(series, active, visible, in_flight, returning, tasks, second)
+                self._sample(series, active, visible, in_flight, returning, received, tasks, second)
+                received = 0
                 minute_tasks.append(len(tasks))
                 self._scale(len(series["DesiredTaskCount"]), series, second)
         unfinished = len(visible) + len(in_flight) + len(returning)
@@ -352,6 +359,7 @@ class Simulation:
             old_messages=old + unfinished,
             done=done,
             dead_lettered=dead,
+            task_starts=self._starts,
             minute_tasks=tuple(minute_tasks),
         )
 
@@ -362,15 +370,18 @@ class Simulation:
         visible: deque[_Message],
         in_flight: list[tuple[float, int, _Message, _Task]],
         returning: list[tuple[float, int, _Message]],
+        received: int,
         tasks: list[_Task],
         second: int,
     ) -> None:
+        """Gauges: the state at the minute's end; `NumberOfMessagesReceived`: a count over the minute."""
         running = sum(task.running_at <= second for task in tasks)
         has_tasks = bool(tasks) or self.desired > 0
         series["ApproximateNumberOfMessagesVisible"].append(float(len(visible)) if queue_active else None)
         series["ApproximateNumberOfMessagesNotVisible"].append(
             float(len(in_flight) + len(returning)) if queue_active else None
         )
+        series["NumberOfMessagesReceived"].append(float(received) if queue_active else None)
         series["DesiredTaskCount"].append(float(self.desired) if has_tasks else None)
         series["RunningTaskCount"].append(float(running) if has_tasks else None)
 
@@ -383,6 +394,7 @@ class Simulation:
     ) -> list[_Task]:
         """ECS: start tasks up to the desired count, or stop the surplus (pending first, then idle)."""
         if len(tasks) < self.desired:
+            self._starts += self.desired - len(tasks)
             return tasks + [
                 _Task(running_at=second + self.workload.start_seconds)
                 for _ in range(self.desired - len(tasks))

@@ -10,7 +10,7 @@ FARGATE_SPOT = "FARGATE_SPOT"
 
 
 class EcsCluster(pulumi.ComponentResource):
-    """Container Insights publishes `RunningTaskCount`, which the queue workers' scaling divides by."""
+    """Container Insights publishes `DesiredTaskCount`, which the queue workers' scaling divides by."""
 
     cluster: aws.ecs.Cluster
     arn: pulumi.Output[str]

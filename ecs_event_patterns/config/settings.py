@@ -406,7 +406,7 @@ class QueueSettings(JobPatternSettings):
     ] = 10
     """Upper bound of the autoscaling."""
     backlog_per_task: Annotated[WholeNumber, Field(ge=1, le=100_000)] = 100
-    """Target visible messages per running task (target tracking above one task)."""
+    """Target visible messages per desired task (target tracking, above one task)."""
     max_receive_count: Annotated[WholeNumber, Field(ge=1, le=1000)] = 5
     """Receives before a message moves to the dead-letter queue."""
     job_timeout_seconds: Annotated[

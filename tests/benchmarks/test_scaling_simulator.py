@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -15,9 +16,11 @@ from benchmarks.scaling.policies import (
     cdk_queue_processing_defaults,
     from_resources,
 )
-from benchmarks.scaling.report import workload_from_resources
+from benchmarks.scaling.report import ROOT, simulate, workload_from_resources
 from benchmarks.scaling.simulator import Arrival, Simulation, Workload, _step_for
-from benchmarks.scaling.traces import DAY, burst_after_idle_day, poison_message
+from benchmarks.scaling.traces import DAY, burst_after_idle_day, daily_peak, poison_message, trickle
+from ecs_event_patterns.patterns.queue_workers import scaling as queue_scaling
+from tools.policy_gate.program import load, record
 
 WORK = Workload(
     concurrency=2,
@@ -256,3 +259,76 @@ def test_the_workload_comes_from_the_worker_task_definition_and_its_queue():
         5,
     )
     assert workload.scale_in_protection is True
+
+
+def _wake_and_sleep(idle_expression: str) -> ScalingSetup:
+    """Wake on anything visible, sleep to 0 after 3 idle minutes as `idle_expression` measures them."""
+    idle_queries = (
+        Query("visible", "ApproximateNumberOfMessagesVisible", "Maximum"),
+        Query("received", "NumberOfMessagesReceived", "Sum"),
+        Query("idle", expression=idle_expression, return_data=True),
+    )
+    sleep = StepPolicy(
+        "sleep",
+        "ExactCapacity",
+        0,
+        (Step(None, 0, 0),),
+        Alarm("sleep-alarm", idle_queries, "LessThanOrEqualToThreshold", 0, 3, 3, "notBreaching"),
+    )
+    [wake] = _wake_only(max_capacity=1).step_policies
+    return ScalingSetup(0, 1, (wake, sleep), ())
+
+
+def test_received_messages_count_the_whole_minute_the_gauges_only_its_end():
+    """One message a minute, each done in 10 s: the visible gauge sampled at each minute's end is always 0,
+    the count of received messages never."""
+    minute_trickle = [Arrival(minute * 60, 1) for minute in range(120)]
+
+    by_gauge = Simulation(_wake_and_sleep("visible"), WORK).run(minute_trickle, 3 * 3600)
+    by_count = Simulation(_wake_and_sleep("visible + received"), WORK).run(minute_trickle, 3 * 3600)
+
+    assert by_count.task_starts == 1
+    assert by_gauge.task_starts > 20
+    assert by_gauge.done == by_count.done == 120
+
+
+@pytest.fixture(scope="module")
+def prod_scaling() -> tuple[ScalingSetup, Workload]:
+    """The prod stack's own scaling resources, recorded on the mock runtime."""
+    resources = record(load(ROOT, "prod"), "prod")
+    return from_resources(resources), workload_from_resources(resources)
+
+
+def test_the_program_starts_one_task_for_a_day_long_trickle(prod_scaling):
+    """Before: target tracking scaled in to 0 between messages (about 288 starts a day), then the sleep
+    alarm, which saw no job at the minute's samples, every quarter of an hour."""
+    setup, workload = prod_scaling
+    day = trickle()
+
+    outcome = simulate(setup, workload, day)
+
+    assert outcome.task_starts == 1
+    assert outcome.peak_tasks == 1
+    assert outcome.done == day.messages
+    assert outcome.old_messages == 0
+    # The day of work, then the idle quarter of an hour before it sleeps; nothing more.
+    assert outcome.task_minutes == pytest.approx(24 * 60 + queue_scaling.IDLE_MINUTES_BEFORE_ZERO, abs=5)
+
+
+def test_the_program_scales_the_daily_peak_to_a_few_tasks_not_to_its_maximum(prod_scaling):
+    """The peak needs 120 / 60 / 0.8 = 2.5 tasks. Before: backlog per *running* task compounded each
+    scale-out while tasks started, up to the maximum of 50 (13,634 task-minutes)."""
+    setup, workload = prod_scaling
+    peak = daily_peak()
+
+    outcome = simulate(setup, workload, peak)
+    cdk = simulate(
+        cdk_queue_processing_defaults(50), dataclasses.replace(workload, scale_in_protection=False), peak
+    )
+
+    assert setup.max_capacity == 50
+    assert outcome.peak_tasks <= 8
+    assert outcome.task_minutes < 0.5 * cdk.task_minutes
+    assert outcome.done == peak.messages
+    assert outcome.old_messages == 0
+    assert outcome.idle_task_minutes == 0

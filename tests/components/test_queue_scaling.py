@@ -44,25 +44,52 @@ def test_metric_math_is_well_formed(queries: list[dict]):
         defined.add(query["id"])
 
 
-def test_the_backlog_divides_by_running_tasks_only_when_there_are_some():
+def test_the_backlog_divides_by_the_desired_count_the_capacity_target_tracking_multiplies_by():
+    """Target tracking asks for ceil(desired x metric / target). Per *running* task, tasks still starting
+    counted as missing again and every scale-out repeated the last one."""
     queries = {query["id"]: query for query in tracking_queries()}
-    assert queries["running"]["metric_stat"]["metric"]["metric_name"] == "RunningTaskCount"
-    assert queries["tasks"]["expression"] == "FILL(running, 0)"
+    metric = queries["desired"]["metric_stat"]["metric"]
+    assert (metric["namespace"], metric["metric_name"]) == ("ECS/ContainerInsights", "DesiredTaskCount")
+    assert [dimension["name"] for dimension in metric["dimensions"]] == ["ClusterName", "ServiceName"]
+    assert "running" not in queries
+    assert queries["tasks"]["expression"] == "FILL(desired, 0)"
     assert queries["per_task"]["expression"] == "IF(tasks > 0, visible / tasks, visible)"
+    # 4 tasks wanted, 1 running, 400 visible, target 100: 4 x (400 / 4) / 100 = 4, no more.
+    desired, visible, target = 4, 400, 100
+    assert math.ceil(desired * (visible / desired) / target) == 4
 
 
-def test_the_backlog_stays_above_zero_while_a_job_is_in_flight():
+def test_target_tracking_never_asks_for_zero_tasks():
+    """Zero is the sleep policy's decision: a floor whenever tasks are wanted, not only while a job is in
+    flight (a short job is rarely in flight at the minute's sample, so a trickle stopped the last task)."""
     queries = {query["id"]: query for query in tracking_queries()}
-    assert (
-        queries["in_flight"]["metric_stat"]["metric"]["metric_name"]
-        == "ApproximateNumberOfMessagesNotVisible"
-    )
-    assert queries["backlog_per_task"]["expression"] == (
-        "IF(FILL(in_flight, 0) > 0 AND per_task < 0.001, 0.001, per_task)"
-    )
+    assert queries["backlog_per_task"]["expression"] == "IF(per_task < 0.001, 0.001, per_task)"
+    assert "in_flight" not in queries
     # Target tracking asks for ceil(tasks * metric / target): the floor keeps one task and never adds one.
     tasks, smallest_target = 100, 1
     assert math.ceil(tasks * queue_scaling.BUSY_FLOOR / smallest_target) == 1
+    policy: Any = queue_scaling.backlog_per_task_policy(
+        queue_name="jobs", cluster_name="main", service_name="jobs-service", backlog_per_task=100
+    )
+    assert policy["disable_scale_in"] is False
+
+
+def test_a_minute_with_a_message_received_is_not_idle():
+    """Visible and in-flight counts are one sample a minute; a job between two samples shows only in the
+    minute's count of received messages."""
+    alarm = queue_scaling.idle_alarm("jobs", "main", "jobs-service")
+    queries = {query["id"]: query for query in alarm.metric_queries}
+    received: Any = queries["received"]["metric"]
+    assert (received["namespace"], received["metric_name"], received["stat"]) == (
+        "AWS/SQS",
+        "NumberOfMessagesReceived",
+        "Sum",
+    )
+    assert received["dimensions"] == {"QueueName": "jobs"}
+    assert alarm.metric_queries[-1]["expression"] == (
+        "IF(FILL(desired, 0) > 0, visible + in_flight + received, 1)"
+    )
+    assert (alarm.comparison_operator, alarm.threshold) == ("LessThanOrEqualToThreshold", 0)
 
 
 def test_step_adjustments_cover_every_breach():

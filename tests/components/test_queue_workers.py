@@ -286,24 +286,12 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
                 },
             },
             {
-                "id": "in_flight",
-                "returnData": False,
-                "metricStat": {
-                    "metric": {
-                        "namespace": "AWS/SQS",
-                        "metricName": "ApproximateNumberOfMessagesNotVisible",
-                        "dimensions": [{"name": "QueueName", "value": queue_name}],
-                    },
-                    "stat": "Average",
-                },
-            },
-            {
-                "id": "running",
+                "id": "desired",
                 "returnData": False,
                 "metricStat": {
                     "metric": {
                         "namespace": "ECS/ContainerInsights",
-                        "metricName": "RunningTaskCount",
+                        "metricName": "DesiredTaskCount",
                         "dimensions": [
                             {"name": "ClusterName", "value": CLUSTER_NAME},
                             {"name": "ServiceName", "value": service_name},
@@ -312,7 +300,7 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
                     "stat": "Average",
                 },
             },
-            {"id": "tasks", "expression": "FILL(running, 0)", "label": "Running tasks", "returnData": False},
+            {"id": "tasks", "expression": "FILL(desired, 0)", "label": "Desired tasks", "returnData": False},
             {
                 "id": "per_task",
                 "expression": "IF(tasks > 0, visible / tasks, visible)",
@@ -321,8 +309,8 @@ def test_target_tracking_on_backlog_per_task(monitor: RecordingMonitor):
             },
             {
                 "id": "backlog_per_task",
-                "expression": "IF(FILL(in_flight, 0) > 0 AND per_task < 0.001, 0.001, per_task)",
-                "label": "Visible messages per task, above 0 while a job runs",
+                "expression": "IF(per_task < 0.001, 0.001, per_task)",
+                "label": "Visible messages per desired task, above 0",
                 "returnData": True,
             },
         ]
@@ -361,7 +349,7 @@ def test_wake_from_zero(monitor: RecordingMonitor):
     ]
 
 
-def test_sleep_only_when_nothing_is_visible_or_in_flight(monitor: RecordingMonitor):
+def test_sleep_only_when_nothing_is_visible_in_flight_or_received(monitor: RecordingMonitor):
     build()
 
     queue_name, service_name = queue_and_service_names(monitor)
@@ -389,9 +377,20 @@ def test_sleep_only_when_nothing_is_visible_or_in_flight(monitor: RecordingMonit
             "in_flight", "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", {"QueueName": queue_name}
         ),
         {
+            "id": "received",
+            "returnData": False,
+            "metric": {
+                "namespace": "AWS/SQS",
+                "metricName": "NumberOfMessagesReceived",
+                "dimensions": {"QueueName": queue_name},
+                "stat": "Sum",
+                "period": 60,
+            },
+        },
+        {
             "id": "outstanding",
-            "expression": "IF(FILL(desired, 0) > 0, visible + in_flight, 1)",
-            "label": "Visible plus in-flight messages while tasks are wanted",
+            "expression": "IF(FILL(desired, 0) > 0, visible + in_flight + received, 1)",
+            "label": "Messages waiting, in flight or received while tasks are wanted",
             "returnData": True,
         },
     ]

@@ -3,9 +3,13 @@
 Pure functions (no resources), so tests check every expression, threshold and adjustment without Pulumi.
 
 The design, in three parts. Application Auto Scaling runs every policy of the scalable target; when several
-ask for a change at once, the one that gives the largest capacity wins, for scale-out and scale-in alike, and
-a step policy's scale-in is not held back by target tracking (Application Auto Scaling guide, "Target tracking
-scaling policies", Considerations). So the three never ask for opposite changes at the same time:
+ask for a change at once, the one that gives the largest capacity wins, for scale-out and scale-in alike,
+and a step policy's scale-in is not held back by target tracking (Application Auto Scaling guide, "Target
+tracking scaling policies", Considerations; `PutScalingPolicy`: "if the step scaling policy initiates a
+scale-in activity before the target tracking policy is ready to scale in, the scale-in activity will not be
+blocked"). So the three never ask for opposite changes at the same time; at most, in the minute the sleep
+policy asks for zero, target tracking asks for one task, which wins that minute, and the sleep alarm, still
+in ALARM and so invoked again, sets zero the next:
 
 * Wake (step scaling, only when the service may scale to zero): an alarm on the queue's own metrics alone
   breaches while messages are visible and none is in flight, i.e. while nobody is receiving, and adds one
@@ -22,18 +26,34 @@ scaling policies", Considerations). So the three never ask for opposite changes 
   SQS queues using CloudWatch"), so the first message after a quiet night may wait that long for a task.
   A message whose consumer died stays in flight until its visibility timeout, and so delays the wake by at
   most `visibility_timeout_seconds`.
-* Backlog per task (target tracking, always): visible messages / running tasks, kept at
-  `backlog_per_task`. Target tracking can scale out from zero and scale in to zero (the guide: a metric that
-  emits real 0 values lets it scale in to 0 when the minimum capacity is 0); here it never asks for zero
-  while anything is in flight: the metric is at least `BUSY_FLOOR` then, because target tracking computes
-  ceil(tasks * metric / target), and a plain 0 (nothing visible because the workers keep up) would ask for
-  zero tasks under a steady trickle. Zero is the sleep policy's decision. Its scale-in stays on; a busy worker
-  holds ECS task scale-in protection, so a lower desired count stops idle tasks only.
+* Backlog per task (target tracking, always): visible messages per task of the service's *desired* count,
+  kept at `backlog_per_task`. Target tracking sets the capacity to ceil(capacity x metric / target), and the
+  capacity of an ECS scalable target is the service's desired count (`ecs:service:DesiredCount`), so the
+  metric must fall in proportion to that count ("the metric value must increase or decrease proportionally
+  to the capacity of the scalable target", Application Auto Scaling guide, "Target tracking scaling
+  policies"). AWS's own example divides by `RunningTaskCount` ("Create a target tracking scaling policy using
+  metric math", "Amazon SQS queue backlog per task"); that holds only while tasks run within the scale-out
+  cooldown. A Fargate task takes about a minute, so tasks asked for but still pending would count as missing
+  again and each scale-out would repeat the last one (in the scaling simulator the daily peak, which needs 3
+  tasks, reached the maximum of 50). Per desired task, ceil(desired x visible / desired / target) =
+  ceil(visible / target): the tasks the backlog needs, however many are still starting.
+  It never asks for zero: the metric is at least `BUSY_FLOOR` whenever tasks are wanted, and the capacity is
+  rounded up ("Service Auto Scaling always acts conservatively by rounding up or down ... This prevents it
+  from adding insufficient capacity or removing too much capacity", ECS developer guide, "Target tracking
+  scaling policies"), so ceil(tasks x floor / target) is 1. Zero is the sleep policy's decision alone: with a
+  plain 0 (nothing visible at the minute's sample, and a short job rarely in flight then) target tracking
+  stopped the last task between the messages of a trickle and the wake policy started it again, a task start
+  every few minutes. Its scale-in stays on, down to one task; a busy worker holds ECS task scale-in
+  protection, so a lower desired count stops idle tasks only.
 * Sleep (step scaling, only when the service may scale to zero): when the service has wanted tasks and the
-  queue has had nothing visible *and nothing in flight* for `IDLE_MINUTES_BEFORE_ZERO`, capacity is set
-  to exactly 0. In-flight messages keep it awake, so no task is removed under a running job. Missing data
-  never counts as idle. Gated on `DesiredTaskCount` the other way round: at zero (no data or a 0) it is OK,
-  so it neither repeats "0" every minute nor races the wake policy when the first message arrives; a gate that
+  queue has had nothing visible, nothing in flight *and nothing received* for `IDLE_MINUTES_BEFORE_ZERO`,
+  capacity is set to exactly 0. In-flight messages keep it awake, so no task is removed under a running job.
+  Visible and in-flight counts are samples, one a minute: a job of a few seconds between two samples shows in
+  neither, so under a trickle (one message a minute) the queue looked idle and the sleep policy stopped the
+  service every quarter of an hour, for the next message to wake it. `NumberOfMessagesReceived` (Sum) counts
+  every message received in the minute, so only minutes without any work count as idle. Missing data never
+  counts as idle. Gated on `DesiredTaskCount` the other way round: at zero (no data or a 0) it is OK, so it
+  neither repeats "0" every minute nor races the wake policy when the first message arrives; a gate that
   fails (no data) only keeps tasks running.
 """
 
@@ -71,17 +91,15 @@ SCALE_IN_COOLDOWN_SECONDS = 300
 
 WAKE_EXPRESSION = "IF(in_flight < 1, visible, 0)"
 """Visible messages while none is in flight (nobody receives); 0 while a task works. SQS metrics only."""
-IDLE_EXPRESSION = "IF(FILL(desired, 0) > 0, visible + in_flight, 1)"
-"""Messages waiting plus messages being worked on while tasks are wanted (missing if either is missing);
-1, never idle, while the service already wants none."""
-RUNNING_TASKS_EXPRESSION = "FILL(running, 0)"
+IDLE_EXPRESSION = "IF(FILL(desired, 0) > 0, visible + in_flight + received, 1)"
+"""Messages waiting, being worked on and received in the minute while tasks are wanted (missing if any of the
+three is missing); 1, never idle, while the service already wants none."""
+DESIRED_TASKS_EXPRESSION = "FILL(desired, 0)"
 VISIBLE_PER_TASK_EXPRESSION = "IF(tasks > 0, visible / tasks, visible)"
-"""Visible messages per running task; with no task running yet, the whole backlog (never a division by 0)."""
+"""Visible messages per desired task; with no task wanted, the whole backlog (never a division by 0)."""
 BUSY_FLOOR = 0.001
-"""Far below any target, so it never adds a task; above 0, so it never removes the last busy one."""
-BACKLOG_PER_TASK_EXPRESSION = (
-    f"IF(FILL(in_flight, 0) > 0 AND per_task < {BUSY_FLOOR}, {BUSY_FLOOR}, per_task)"
-)
+"""Far below any target, so it never adds a task; above 0, so target tracking never removes the last one."""
+BACKLOG_PER_TASK_EXPRESSION = f"IF(per_task < {BUSY_FLOOR}, {BUSY_FLOOR}, per_task)"
 
 
 @dataclass(frozen=True)
@@ -160,16 +178,6 @@ class AlarmSpec:
     treat_missing_data: str
 
 
-def _visible_and_desired(
-    queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]
-) -> list[AlarmQuery]:
-    """Each minute's maximum: any message seen, any task wanted in that minute counts."""
-    return [
-        queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum").alarm_query("visible"),
-        service_metric("DesiredTaskCount", cluster_name, service_name, "Maximum").alarm_query("desired"),
-    ]
-
-
 def wake_alarm(queue_name: pulumi.Input[str]) -> AlarmSpec:
     """Breaches in the first minute with a visible message and none in flight (nobody is receiving)."""
     return AlarmSpec(
@@ -194,19 +202,26 @@ def wake_alarm(queue_name: pulumi.Input[str]) -> AlarmSpec:
 def idle_alarm(
     queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]
 ) -> AlarmSpec:
-    """Breaches after `IDLE_MINUTES_BEFORE_ZERO` whole minutes of tasks wanted, nothing visible and nothing
-    in flight."""
+    """Breaches after `IDLE_MINUTES_BEFORE_ZERO` whole minutes of tasks wanted and no message seen: none
+    visible, none in flight and none received in each minute."""
     return AlarmSpec(
         description=(
-            f"Queue empty and no job in flight for {IDLE_MINUTES_BEFORE_ZERO} minutes: scale to zero tasks"
+            f"No message waiting, in flight or received for {IDLE_MINUTES_BEFORE_ZERO} minutes: "
+            "scale to zero tasks"
         ),
         metric_queries=[
-            *_visible_and_desired(queue_name, cluster_name, service_name),
+            # Each minute's maximum: any message seen, any task wanted in that minute counts.
+            queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum").alarm_query("visible"),
+            service_metric("DesiredTaskCount", cluster_name, service_name, "Maximum").alarm_query("desired"),
             queue_metric("ApproximateNumberOfMessagesNotVisible", queue_name, "Maximum").alarm_query(
                 "in_flight"
             ),
+            # A count over the minute, not a sample: a job that starts and ends between two samples counts.
+            queue_metric("NumberOfMessagesReceived", queue_name, "Sum").alarm_query("received"),
             _alarm_expression(
-                "outstanding", IDLE_EXPRESSION, "Visible plus in-flight messages while tasks are wanted"
+                "outstanding",
+                IDLE_EXPRESSION,
+                "Messages waiting, in flight or received while tasks are wanted",
             ),
         ],
         comparison_operator="LessThanOrEqualToThreshold",
@@ -247,33 +262,31 @@ def backlog_per_task_policy(
     service_name: pulumi.Input[str],
     backlog_per_task: int,
 ) -> TargetTracking:
-    """Target tracking on visible messages per running task: AWS's "SQS backlog per task", in metric math."""
+    """Target tracking on visible messages per desired task: AWS's "SQS backlog per task", in metric math."""
     return {
         "target_value": float(backlog_per_task),
         "scale_out_cooldown": SCALE_OUT_COOLDOWN_SECONDS,
         "scale_in_cooldown": SCALE_IN_COOLDOWN_SECONDS,
-        # Busy tasks are protected from scale-in by the worker itself; without scale-in here a service
-        # with min_tasks >= 1 would never shrink after a burst.
+        # Busy tasks are protected from scale-in by the worker itself; without scale-in here a service would
+        # keep its peak count until the queue is idle (sleep), or for ever with min_tasks >= 1. The floor in
+        # the metric keeps this scale-in above zero tasks.
         "disable_scale_in": False,
         "customized_metric_specification": {
             "metrics": [
                 queue_metric("ApproximateNumberOfMessagesVisible", queue_name, "Average").tracking_query(
                     "visible"
                 ),
-                queue_metric("ApproximateNumberOfMessagesNotVisible", queue_name, "Average").tracking_query(
-                    "in_flight"
+                service_metric("DesiredTaskCount", cluster_name, service_name, "Average").tracking_query(
+                    "desired"
                 ),
-                service_metric("RunningTaskCount", cluster_name, service_name, "Average").tracking_query(
-                    "running"
-                ),
-                _tracking_expression("tasks", RUNNING_TASKS_EXPRESSION, "Running tasks", return_data=False),
+                _tracking_expression("tasks", DESIRED_TASKS_EXPRESSION, "Desired tasks", return_data=False),
                 _tracking_expression(
                     "per_task", VISIBLE_PER_TASK_EXPRESSION, "Visible messages per task", return_data=False
                 ),
                 _tracking_expression(
                     "backlog_per_task",
                     BACKLOG_PER_TASK_EXPRESSION,
-                    "Visible messages per task, above 0 while a job runs",
+                    "Visible messages per desired task, above 0",
                     return_data=True,
                 ),
             ]
