@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements.txt requirements-dev.txt services/requirements.txt services/pyproject.toml $(wildcard policies/*/requirements.txt)
+REQUIREMENTS := pyproject.toml requirements.txt requirements-dev.txt services/requirements.txt services/pyproject.toml $(wildcard policies/*/requirements.txt)
 
 .PHONY: test lint pytest install bench help
 
@@ -18,7 +18,7 @@ $(STAMP): $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .   # the `policy-gate` command
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .   # ecs_event_patterns, from any directory
 	touch $@
 
 lint: $(STAMP) ## ruff, ruff format --check, mypy --strict, hadolint, actionlint

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -197,23 +196,8 @@ def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
     assert result["violations"] == []
 
 
-def test_the_console_command_runs_from_any_directory_with_the_repositorys_packs(tmp_path):
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    module, function = scripts["policy-gate"].split(":")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import sys; from {module} import {function}; sys.exit({function}())",
-            *("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json"),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_the_gate_of_a_checkout_runs_from_any_directory_with_the_repositorys_packs(tmp_path):
+    completed = gate("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json", cwd=tmp_path)
     assert completed.returncode == 1, completed.stderr
     result = json.loads(completed.stdout)
     assert [pack["path"] for pack in result["packs"]] == [str(ROOT / "policies" / "ecs_guardrails")]

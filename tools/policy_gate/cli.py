@@ -82,7 +82,7 @@ BUNDLED_POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 def _policies_folder() -> Path:
     """`policies/` of the directory the gate runs from (not --cwd: a team runs our packs on their program),
-    else the repository's own, so the installed command runs from any directory."""
+    else the repository's own, so a checkout's gate runs from any directory."""
     here = Path("policies")
     if any(here.glob("*/PulumiPolicy.yaml")) or not BUNDLED_POLICIES.is_dir():
         return here
