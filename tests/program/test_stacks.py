@@ -9,78 +9,10 @@ from typing import Any
 import pytest
 
 from ecs_event_patterns.config.validation import SettingsError
+from tests.program.expected_resources import expected_exports, expected_types
 from tools import pulumi_mocks, urn_snapshot
 from tools.stack_files import read_stack_config
 from tools.stack_program import ROOT, install_stack, run_program
-
-# What every stack has: three patterns with a WorkerTask each, the alert wiring, the shared cluster.
-COMMON = {
-    "ecs-event-patterns:index:EcsCluster": 1,
-    "ecs-event-patterns:index:TaskNetwork": 1,
-    "ecs-event-patterns:index:StoppedTaskAlerts": 1,
-    "ecs-event-patterns:index:UploadProcessing": 1,
-    "ecs-event-patterns:index:ScheduledBatch": 1,
-    "ecs-event-patterns:index:QueueWorkers": 1,
-    "ecs-event-patterns:index:WorkerTask": 3,
-    "ecs-event-patterns:index:WorkerImage": 3,
-    "ecs-event-patterns:index:SecureBucket": 3,
-    "awsx:ecr:Repository": 3,
-    "awsx:ecr:Image": 3,
-    "aws:ecs/cluster:Cluster": 1,
-    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
-    "aws:ecs/taskDefinition:TaskDefinition": 3,
-    "aws:ecs/service:Service": 1,
-    "aws:iam/role:Role": 8,  # task + execution role per worker, events role, scheduler role
-    "aws:iam/rolePolicy:RolePolicy": 8,
-    "aws:cloudwatch/logGroup:LogGroup": 3,
-    "aws:cloudwatch/eventRule:EventRule": 2,  # object created, task stopped
-    "aws:cloudwatch/eventTarget:EventTarget": 2,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
-    "aws:scheduler/scheduleGroup:ScheduleGroup": 1,
-    "aws:scheduler/schedule:Schedule": 1,
-    "aws:dynamodb/table:Table": 1,
-    "aws:sqs/queue:Queue": 5,  # work queue + 4 dead-letter queues
-    "aws:sqs/queuePolicy:QueuePolicy": 5,
-    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-    "aws:sns/topic:Topic": 1,
-    "aws:sns/topicPolicy:TopicPolicy": 1,
-    "aws:kms/key:Key": 1,
-    "aws:kms/keyPolicy:KeyPolicy": 1,
-    "aws:kms/alias:Alias": 1,
-    "aws:appautoscaling/target:Target": 1,
-    "aws:appautoscaling/policy:Policy": 3,  # wake, sleep, backlog per task
-    **{
-        f"aws:s3/{kind}": 3
-        for kind in (
-            "bucket:Bucket",
-            "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-            "bucketOwnershipControls:BucketOwnershipControls",
-            "bucketPolicy:BucketPolicy",
-            "bucketPublicAccessBlock:BucketPublicAccessBlock",
-            "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "bucketVersioning:BucketVersioning",
-        )
-    },
-    "aws:s3/bucketNotification:BucketNotification": 1,
-}
-
-
-def isolated_vpc(zones: int) -> dict[str, int]:
-    return {
-        "aws:ec2/vpc:Vpc": 1,
-        "aws:ec2/subnet:Subnet": zones,
-        "aws:ec2/routeTable:RouteTable": zones,
-        "aws:ec2/routeTableAssociation:RouteTableAssociation": zones,
-        "aws:ec2/vpcEndpoint:VpcEndpoint": 7,  # s3, dynamodb gateways; ecr.api, ecr.dkr, logs, sqs, sts
-        "aws:ec2/securityGroup:SecurityGroup": 2,  # tasks, interface endpoints
-    }
-
-
-EXPECTED_TYPES = {
-    "dev": {**COMMON, "aws:ec2/securityGroup:SecurityGroup": 1},
-    "staging": {**COMMON, **isolated_vpc(2), "aws:sns/topicSubscription:TopicSubscription": 1},
-    "prod": {**COMMON, **isolated_vpc(3), "aws:sns/topicSubscription:TopicSubscription": 2},
-}
 
 
 @dataclass(frozen=True)
@@ -97,7 +29,7 @@ def deployment(request) -> Deployment:
 
 
 def test_resource_types_per_stack(deployment: Deployment):
-    assert Counter(r.type for r in deployment.monitor.recorded) == EXPECTED_TYPES[deployment.stack]
+    assert Counter(r.type for r in deployment.monitor.recorded) == expected_types(deployment.stack)
 
 
 def test_urns_match_the_committed_snapshot(deployment: Deployment):
@@ -128,6 +60,7 @@ def test_exports(deployment: Deployment):
     exports = deployment.exports
     monitor = deployment.monitor
     region = read_stack_config(ROOT, deployment.stack).region
+    assert set(exports) == expected_exports(["upload", "batch", "queue"])
     assert exports["environment"] == deployment.stack
     assert exports["alert_topic_arn"].startswith(f"arn:aws:sns:{region}:123456789012:")
     assert exports["queue_url"].startswith(f"https://sqs.{region}.amazonaws.com/123456789012/queue-")
