@@ -24,7 +24,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum, StrEnum
-from typing import Annotated, Any, TypeVar, cast, dataclass_transform
+from typing import Annotated, Any, ClassVar, TypeVar, cast, dataclass_transform
 
 import annotated_types
 import pydantic.dataclasses
@@ -49,6 +49,7 @@ from ecs_event_patterns.config.validation import (
     did_you_mean,
     is_whole_number,
     join_path,
+    key_prefix_problem,
     show,
     unknown_key_message,
 )
@@ -177,6 +178,9 @@ Items = Annotated[tuple[_T, ...], BeforeValidator(_tuple_from_list)]
 """A list in the config and in code, stored as a tuple (`Items[Need]`): a frozen object's values stay put."""
 
 
+KEY_PREFIX_RULES = "no leading `/`, no `*`, `?` or `${`, at most 1024 bytes of UTF-8, no control characters"
+
+
 def checked(problem: Callable[[Any], str | None]) -> AfterValidator:
     """A field check from a function that returns why a value is wrong (the whole message), or None."""
 
@@ -189,9 +193,16 @@ def checked(problem: Callable[[Any], str | None]) -> AfterValidator:
     return AfterValidator(check)
 
 
+KeyPrefix = Annotated[str, checked(key_prefix_problem), Allowed(f"{KEY_PREFIX_RULES}; empty: whole bucket")]
+"""An S3 key prefix a task's grants are written for."""
+
+
 @pydantic.dataclasses.dataclass(frozen=True, config=CONFIG)
 class SettingsModel:
     """Base of every settings class: subclasses are declared with `@settings_model`."""
+
+    REFUSED_KEYS: ClassVar[Mapping[str, str]] = {}
+    """Keys that are not unknown but refused, each with why and what to write instead."""
 
     def rule_problems(self) -> Iterator[Problem]:
         """Problems of the rules between this object's fields; checked even when another field is wrong."""
@@ -340,7 +351,8 @@ def _message(cls: type[Any], item: ErrorDetails, cause: object) -> str:
             arguments = ", ".join(f"{key}=..." for key in of.__pydantic_fields__)
             where = f"in code, a field of {holder}, not of {cls.__name__}"
             return f"{where}: write {holder}={of.__name__}({arguments})"
-        return unknown_key_message(str(loc[-1]), config_keys_of(cls))
+        refused: Mapping[str, str] = getattr(cls, "REFUSED_KEYS", {})
+        return refused.get(str(loc[-1])) or unknown_key_message(str(loc[-1]), config_keys_of(cls))
     if value is None:
         return "null is not allowed; remove the key to use the default"
     if isinstance(cause, ValueError):

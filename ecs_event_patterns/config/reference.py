@@ -10,11 +10,13 @@ the model (`settings.py`: annotations, constraints, `Allowed` notes, field docst
 from __future__ import annotations
 
 import argparse
+import collections.abc
 import dataclasses
 import inspect
 import re
 import sys
 import textwrap
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from pathlib import Path
@@ -129,8 +131,17 @@ def _prose(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _item_class(field: FieldInfo) -> Any:
+    """The settings class of a list's items (`needs.read_objects`), or None."""
+    args = typing.get_args(field.annotation)
+    is_list = typing.get_origin(field.annotation) in (tuple, collections.abc.Sequence) and args
+    return args[0] if is_list and _fields(args[0]) else None
+
+
 def _type(field: FieldInfo) -> str:
     kind = field.annotation
+    if _item_class(field) is not None:
+        return "list of objects"
     if isinstance(kind, type) and issubclass(kind, Enum):
         return "string"
     if kind is bool:
@@ -149,6 +160,8 @@ def _allowed(field: FieldInfo) -> str:
         parts.append(", ".join(f"`{member.value}`" for member in kind))
     elif kind is bool:
         parts.append("true, false")
+    elif (item_class := _item_class(field)) is not None:
+        parts.append("each with " + ", ".join(f"`{key}`" for key in config_keys_of(item_class)))
     low, high = bounds(field)
     if low is not None and high is not None:
         parts.append(f"{low} to {high}")

@@ -18,8 +18,10 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from ecs_event_patterns.config.model import (
     FLATTENED,
+    KEY_PREFIX_RULES,
     Allowed,
     Flag,
+    KeyPrefix,
     SettingsEnum,
     SettingsModel,
     Strings,
@@ -27,6 +29,7 @@ from ecs_event_patterns.config.model import (
     checked,
     settings_model,
 )
+from ecs_event_patterns.config.needs import Needs, partition_problems
 from ecs_event_patterns.config.schedule_expression import schedule_problem
 from ecs_event_patterns.config.validation import (
     AMBIGUOUS_KEY_CHARACTERS,
@@ -51,6 +54,7 @@ __all__ = [
     "FargateSize",
     "JobPatternSettings",
     "LogSettings",
+    "Needs",
     "NetworkMode",
     "NetworkSettings",
     "Problem",
@@ -274,8 +278,6 @@ class TargetRetry(SettingsModel):
     """How long one event is retried."""
 
 
-_KEY_PREFIX = "no leading `/`, no `*`, `?` or `${`, at most 1024 bytes of UTF-8, no control characters"
-KeyPrefix = Annotated[str, checked(key_prefix_problem), Allowed(f"{_KEY_PREFIX}; empty: whole bucket")]
 _EVENT_KEY = f"none of {' '.join(sorted(AMBIGUOUS_KEY_CHARACTERS))} (matched in S3's events)"
 
 
@@ -297,7 +299,8 @@ def _key_suffixes(suffixes: tuple[str, ...]) -> tuple[str, ...]:
 
 @settings_model
 class JobPatternSettings(SettingsModel):
-    """What the three job patterns' settings share: whether the stack deploys the pattern at all.
+    """What the three job patterns' settings share: whether the stack deploys the pattern at all, and what
+    its job may touch (`needs`).
 
     A disabled pattern's other settings are allowed and still validated: the switch sits in the same object
     as the settings it turns off, so nobody reads them as in effect (unlike `network.vpc_cidr` beside
@@ -315,6 +318,9 @@ class JobPatternSettings(SettingsModel):
             "instead)."
         ),
     ] = True
+    # What the job may touch in AWS besides the pattern's own resources; no description: each of its keys
+    # has its own row in the reference.
+    needs: Needs = field(default_factory=Needs)
 
 
 @settings_model
@@ -323,7 +329,7 @@ class UploadSettings(JobPatternSettings):
     key_prefix: Annotated[
         str,
         checked(_upload_key_prefix_problem),
-        Allowed(f"{_KEY_PREFIX}, {_EVENT_KEY}; empty: whole bucket"),
+        Allowed(f"{KEY_PREFIX_RULES}, {_EVENT_KEY}; empty: whole bucket"),
     ] = "incoming/"
     """Only objects under this prefix start a task."""
     key_suffixes: Annotated[
@@ -522,6 +528,12 @@ class StackSettings(SettingsModel):
                 "and `pulumi stack rm`",
                 switches,
             )
+        # One stack, one partition: the needs of all its jobs agree (each pattern's own needs already do).
+        yield from partition_problems(
+            (f"{section}.needs.{path}", arn)
+            for section in JOB_PATTERNS
+            for path, arn in getattr(self, section).needs.named_arns()
+        )
         if self.environment is Environment.PROD:
             yield from self._prod_problems()
 

@@ -26,8 +26,10 @@ from pydantic.fields import FieldInfo
 
 from ecs_event_patterns.config.environment_defaults import ENVIRONMENT_DEFAULTS
 from ecs_event_patterns.config.model import config_keys_of, is_flattened, problems_from
-from ecs_event_patterns.config.settings import Environment, NetworkMode, StackSettings
+from ecs_event_patterns.config.needs import partition_problems
+from ecs_event_patterns.config.settings import JOB_PATTERNS, Environment, NetworkMode, StackSettings
 from ecs_event_patterns.config.validation import Problem, SettingsError, did_you_mean, join_path, show
+from ecs_event_patterns.iam import arns
 
 PROJECT = "ecs-event-patterns"
 """The Pulumi project, whose name is the namespace of its config keys."""
@@ -47,11 +49,12 @@ _SECTIONS: dict[str, type[Any]] = {
 """Top-level keys whose values are objects of keys (`queue`), by settings class."""
 
 
-def parse_stack_config(raw: Mapping[str, object], stack: str) -> StackSettings:
+def parse_stack_config(raw: Mapping[str, object], stack: str, region: str | None = None) -> StackSettings:
     """Settings for `stack` from its config: `raw` maps top-level keys to their decoded YAML/JSON values.
 
     Raises `SettingsError` listing every problem: unknown keys (with a close match when there is one), values
-    of the wrong type, and every rule a settings class enforces, each under its full key path.
+    of the wrong type, and every rule a settings class enforces, each under its full key path. With the
+    stack's `region` (`aws:region`), every ARN the jobs' needs name must be in that region's partition.
     """
     environment, problems = _environment(raw.get("environment"), stack)
     flat = [key for key in raw if _is_flat_path(key)]
@@ -73,13 +76,16 @@ def parse_stack_config(raw: Mapping[str, object], stack: str) -> StackSettings:
         settings = _STACK_SETTINGS.validate_json(json.dumps(document, default=str))
     except ValidationError as error:
         problems += problems_from(StackSettings, error.errors(include_url=False))
+    else:
+        problems += _region_partition_problems(settings, region)
     if problems:
         raise SettingsError(problems, subject=f'config of stack "{stack}" (namespace {PROJECT})')
     return settings
 
 
 def load_stack_config() -> StackSettings:
-    """The current stack's settings from `pulumi.Config`: the only place the program reads its config."""
+    """The current stack's settings from `pulumi.Config`: the only place the program reads its config (and
+    `aws:region`, whose partition the jobs' needs must be in)."""
     config = pulumi.Config(PROJECT)
     raw: dict[str, object] = {}
     for key in _STACK_FIELDS:
@@ -88,7 +94,22 @@ def load_stack_config() -> StackSettings:
             raw[key] = value
     for key in _namespaced_keys() - raw.keys():
         raw[key] = config.get(key)  # unknown: the parser names it and suggests the key that was meant
-    return parse_stack_config(raw, pulumi.get_stack())
+    return parse_stack_config(raw, pulumi.get_stack(), pulumi.Config("aws").get("region"))
+
+
+def _region_partition_problems(settings: StackSettings, region: str | None) -> list[Problem]:
+    """Every need's ARN against the partition of the stack's region. Without `aws:region` (the provider then
+    takes the region from the environment) the job pattern checks it against `aws.get_partition` at
+    preview instead."""
+    partition = arns.partition_of_region(region) if region else None
+    if partition is None:
+        return []
+    named = (
+        (f"{section}.needs.{path}", arn)
+        for section in JOB_PATTERNS
+        for path, arn in getattr(settings, section).needs.named_arns()
+    )
+    return list(partition_problems(named, partition, f'the stack\'s region "{region}" is in {partition}'))
 
 
 def config_keys() -> list[str]:

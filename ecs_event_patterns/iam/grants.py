@@ -43,7 +43,10 @@ def read_objects(
 
 
 def list_objects(bucket_arn: pulumi.Input[str], prefixes: Sequence[str] = ("",)) -> list[Statement]:
-    """List keys under `prefixes` only: ListBucket is a bucket-level action, narrowed by `s3:prefix`."""
+    """List keys under `prefixes` only: ListBucket is a bucket-level action, narrowed by `s3:prefix`. An
+    empty prefix is the whole bucket: no condition, since a listing without a prefix has no `s3:prefix`."""
+    if "" in prefixes:
+        return [allow(["s3:ListBucket"], [bucket_arn])]
     return [allow(["s3:ListBucket"], [bucket_arn], StringLike={"s3:prefix": [f"{p}*" for p in prefixes]})]
 
 
@@ -60,6 +63,39 @@ def table_items(table_arn: pulumi.Input[str], actions: Sequence[str]) -> list[St
     return [allow(actions, [table_arn])]
 
 
+TABLE_READ_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
+"""CDK's grantReadData less `dynamodb:DescribeTable` (a lookup no item read needs) and the stream reads
+(`GetRecords`, `GetShardIterator`, which act on the stream's ARN, not the table's)."""
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+"""CDK's grantWriteData less `dynamodb:DescribeTable`. Deletes stay: BatchWriteItem deletes too."""
+INDEX_READ_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
+"""The only item actions that act on an index (`table/<name>/index/<index>`)."""
+
+
+def read_items(table_arn: pulumi.Input[str], *, indexes: bool = False) -> list[Statement]:
+    """Get, batch-get, query and scan items of one table; `indexes`: query and scan its indexes too."""
+    statements = table_items(table_arn, TABLE_READ_ACTIONS)
+    if indexes:
+        statements.append(allow(INDEX_READ_ACTIONS, [pulumi.Output.concat(table_arn, "/index/*")]))
+    return statements
+
+
+def write_items(table_arn: pulumi.Input[str]) -> list[Statement]:
+    """Put, update, delete and batch-write items of one table."""
+    return table_items(table_arn, TABLE_WRITE_ACTIONS)
+
+
 def consume_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
     """Receive, extend, delete (CDK's grantConsumeMessages less its two lookups). Our queues use SQS-managed
     keys (SSE-SQS), so no KMS grant is needed; a customer-managed key would also need `kms:Decrypt`."""
@@ -68,6 +104,30 @@ def consume_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
 
 def send_messages(queue_arn: pulumi.Input[str]) -> list[Statement]:
     return [allow(["sqs:SendMessage"], [queue_arn])]
+
+
+def publish_messages(topic_arn: pulumi.Input[str]) -> list[Statement]:
+    """Publish to one topic (what CDK's grantPublish gives)."""
+    return [allow(["sns:Publish"], [topic_arn])]
+
+
+def read_secret_value(secret_arn: pulumi.Input[str]) -> list[Statement]:
+    """Read one Secrets Manager secret: CDK's grantRead less `secretsmanager:DescribeSecret`, a lookup of
+    its metadata that reading the value does not need."""
+    return [allow(["secretsmanager:GetSecretValue"], [secret_arn])]
+
+
+def read_parameter(parameter_arn: pulumi.Input[str]) -> list[Statement]:
+    """Read one SSM parameter, by GetParameter or GetParameters (SDKs call either to read one): CDK's
+    grantRead less `ssm:DescribeParameters` (account-wide) and `ssm:GetParameterHistory` (old values)."""
+    return [allow(["ssm:GetParameter", "ssm:GetParameters"], [parameter_arn])]
+
+
+def decrypt_with(key_arn: pulumi.Input[str]) -> list[Statement]:
+    """Decrypt with one KMS key, for a secret or parameter under a customer-managed key. CDK's grantRead
+    adds a `kms:ViaService` condition naming the service's regional endpoint; the endpoint's domain differs
+    by partition, so this grant names only the exact key."""
+    return [allow(["kms:Decrypt"], [key_arn])]
 
 
 def protect_own_tasks(cluster_arn: pulumi.Input[str]) -> list[Statement]:

@@ -16,9 +16,11 @@ import pulumi_aws as aws
 
 from ecs_event_patterns.blocks.secure_bucket import SecureBucket
 from ecs_event_patterns.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
-from ecs_event_patterns.config.settings import DataSettings, FargateSize, JobPatternSettings
+from ecs_event_patterns.config.needs import Needs, partition_problems
+from ecs_event_patterns.config.settings import DataSettings, FargateSize, JobPatternSettings, SettingsError
 from ecs_event_patterns.iam import arns
 from ecs_event_patterns.iam.documents import Statement
+from ecs_event_patterns.iam.job_needs import needs_statements
 
 
 class JobSettings(Protocol):
@@ -28,6 +30,8 @@ class JobSettings(Protocol):
     def size(self) -> FargateSize: ...
     @property
     def stop_timeout_seconds(self) -> int: ...
+    @property
+    def needs(self) -> Needs: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +67,13 @@ def check_args(component: str, args: JobPatternArgs, settings: object, settings_
     # An Output is checked by AWS once it is known.
     if isinstance(topic, str) and not arns.is_topic_arn(topic):
         raise ValueError(f"{component}: alarm_topic_arn {topic!r} is not an SNS topic ARN")
+
+
+def _partition_checked(name: str, named: list[tuple[str, str]], partition: str) -> str:
+    problems = list(partition_problems(iter(named), partition, f"the stack's partition is {partition}"))
+    if problems:
+        raise SettingsError(problems, subject=f"{name}: settings.needs")
+    return partition
 
 
 class JobPattern(pulumi.ComponentResource):
@@ -104,7 +115,8 @@ class JobPattern(pulumi.ComponentResource):
         environment: Mapping[str, pulumi.Input[str]],
         task_role_statements: Sequence[Statement],
     ) -> WorkerTask:
-        """The pattern's WorkerTask f"{name}-{worker}", sized and stopped as its settings say."""
+        """The pattern's WorkerTask f"{name}-{worker}", sized and stopped as its settings say; its task role
+        gets the pattern's own statements, then those of the job's needs."""
         return WorkerTask(
             f"{name}-{worker}",
             WorkerTaskArgs(
@@ -115,10 +127,26 @@ class JobPattern(pulumi.ComponentResource):
                 size=settings.size,
                 stop_timeout_seconds=settings.stop_timeout_seconds,
                 environment=environment,
-                task_role_statements=task_role_statements,
+                task_role_statements=[*task_role_statements, *self._needs_statements(name, settings.needs)],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _needs_statements(self, name: str, needs: Needs) -> list[Statement]:
+        """The needs' statements, each resource list held until the stack's partition is known and matches
+        every ARN the needs name. The stack config checks that against `aws:region` before any resource;
+        this is the check for a program without it (or with a provider of its own): it fails the preview."""
+        statements = needs_statements(needs)
+        named = list(needs.named_arns())
+        if not named:
+            return statements
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        checked = partition.apply(lambda stack_partition: _partition_checked(name, named, stack_partition))
+        return [
+            {**statement, "Resource": pulumi.Output.all(checked, statement["Resource"]).apply(lambda v: v[1])}
+            for statement in statements
+        ]
 
     def _expose_job(
         self, *, bucket: SecureBucket, dead_letter_queue: aws.sqs.Queue, task: WorkerTask

@@ -337,8 +337,8 @@ BAD_CONFIGS = [
     pytest.param(
         {"upload": {"size": {"cpu": 512, "memory": 1024}}},
         "dev",
-        "upload.size: unknown key; allowed: enabled, cpu, memory, key_prefix, key_suffixes, retry, "
-        "stop_timeout_seconds",
+        "upload.size: unknown key; allowed: enabled, needs, cpu, memory, key_prefix, key_suffixes, "
+        "retry, stop_timeout_seconds",
         id="size-is-flattened",
     ),
     pytest.param(
