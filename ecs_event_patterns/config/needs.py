@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema
+from pydantic_core import CoreSchema, core_schema
 
 from ecs_event_patterns.config.model import Allowed, Flag, KeyPrefix, SettingsModel, checked, settings_model
 from ecs_event_patterns.config.validation import Problem, did_you_mean, show
@@ -160,6 +162,79 @@ def _resources(resources: tuple[str, ...]) -> tuple[str, ...]:
     return resources
 
 
+class Condition(Mapping[str, Mapping[str, tuple[str, ...]]]):
+    """An IAM condition block, operator -> condition key -> values, immutable and hashable like `StringMap`.
+
+    Written as IAM writes it (a value may be one string or a list); stored with every value as a tuple of
+    strings, which IAM reads the same way.
+    """
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self, blocks: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None) -> None:
+        self._blocks: dict[str, Mapping[str, tuple[str, ...]]] = {
+            operator: MappingProxyType(
+                {key: (value,) if isinstance(value, str) else tuple(value) for key, value in keys.items()}
+            )
+            for operator, keys in (blocks or {}).items()
+        }
+
+    def __getitem__(self, operator: str) -> Mapping[str, tuple[str, ...]]:
+        return self._blocks[operator]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blocks)
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def __hash__(self) -> int:
+        return hash(frozenset((operator, frozenset(keys.items())) for operator, keys in self._blocks.items()))
+
+    def __repr__(self) -> str:
+        return f"Condition({self.as_json()!r})"
+
+    def as_json(self) -> dict[str, dict[str, list[str]]]:
+        return {operator: {key: list(vals) for key, vals in keys.items()} for operator, keys in self.items()}
+
+    @classmethod
+    def from_written(cls, value: object) -> object:
+        """What a person wrote, checked for shape: every value a string or a list of strings."""
+        if isinstance(value, Condition):
+            return value  # `dataclasses.replace` hands the stored value back
+        example = '(such as {"StringEquals": {"aws:ResourceTag/team": "orders"}})'
+        blocks = list(value.values()) if isinstance(value, Mapping) else []
+        if not isinstance(value, Mapping) or not all(isinstance(keys, Mapping) for keys in blocks):
+            raise ValueError(f"{show(value)} is not operators to condition keys to values {example}")
+        wrong = [
+            f"{operator}.{key} {show(values)}"
+            for operator, keys in value.items()
+            for key, values in keys.items()
+            if not isinstance(values, str)
+            and not (isinstance(values, list | tuple) and all(isinstance(v, str) for v in values))
+        ]
+        if wrong:
+            raise ValueError(
+                f"not a string or a list of strings: {', '.join(wrong)}; IAM compares condition values as "
+                'strings, so quote them ("true", "10")'
+            )
+        return cls(value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            cls.from_written,
+            core_schema.is_instance_schema(cls),
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda value: value.as_json()),
+        )
+
+
+ConditionBlock = Annotated[
+    Mapping[str, Mapping[str, str | Sequence[str]]], GetPydanticSchema(Condition.__get_pydantic_core_schema__)
+]
+"""Typed for what a person writes in code (a dict of dicts); stored as a `Condition`."""
+
+
 def _sid_problem(sid: str) -> str | None:
     return None if _SID.match(sid) else f"{show(sid)} is not only letters and digits"
 
@@ -189,8 +264,8 @@ class RawStatement(SettingsModel):
     """The ARNs, of the stack's partition."""
     Effect: Annotated[str, checked(_one_of(EFFECTS)), Allowed(", ".join(EFFECTS))] = "Allow"
     """Allow or Deny."""
-    Condition: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """IAM condition operators to keys to values, as IAM writes them; empty: none."""
+    Condition: ConditionBlock = field(default_factory=Condition)
+    """IAM condition operators to condition keys to values, as IAM writes them; empty: none."""
     Sid: Annotated[str, checked(_sid_problem), Allowed("letters and digits")] = ""
     """Statement id (letters and digits); empty: none."""
 

@@ -3,7 +3,7 @@ helper with exact actions and exact ARNs; raw statements as written (their setti
 
 from __future__ import annotations
 
-from ecs_event_patterns.config.needs import Needs, RawStatement, SecretAccess
+from ecs_event_patterns.config.needs import Condition, Needs, RawStatement, SecretAccess
 from ecs_event_patterns.iam import arns, grants
 from ecs_event_patterns.iam.documents import Statement
 
@@ -49,7 +49,7 @@ def raw_statement(statement: RawStatement) -> Statement:
     rendered: Statement = {"Effect": statement.Effect, "Action": list(statement.Action)}
     rendered["Resource"] = list(statement.Resource)
     if statement.Condition:
-        rendered["Condition"] = statement.Condition
+        rendered["Condition"] = Condition(statement.Condition).as_json()
     if statement.Sid:
         rendered = {"Sid": statement.Sid, **rendered}
     return rendered

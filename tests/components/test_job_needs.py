@@ -77,7 +77,7 @@ EVERY_NEED_STATEMENTS = [
         "Effect": "Allow",
         "Action": ["states:StartExecution"],
         "Resource": [RAW_RESOURCE],
-        "Condition": {"StringEquals": {"aws:RequestTag/team": "orders"}},
+        "Condition": {"StringEquals": {"aws:RequestTag/team": ["orders"]}},
     },
     {"Sid": "NoDelete", "Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": [f"{TEAM_BUCKET}/*"]},
 ]  # fmt: skip
