@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -33,13 +34,13 @@ def _table(loaded: list[LineItem], idle: list[LineItem]) -> list[str]:
 def cost_section(stack: str) -> Section:
     resources = record(load(ROOT, stack), stack)
     prices = load_prices()
-    trace = daily_peak()
-    outcome = simulate(from_resources(resources), workload_from_resources(resources), trace)
-    stated = Load(
-        queue_minute_tasks=outcome.minute_tasks,
-        queue_messages_per_day=trace.messages,
-        uploads_per_day=UPLOADS_PER_DAY,
-    )
+    stated = Load(queue_minute_tasks=(), queue_messages_per_day=0, uploads_per_day=UPLOADS_PER_DAY)
+    if any(r["type"] == "aws:ecs/service:Service" for r in resources):  # a stack may leave the queue out
+        trace = daily_peak()
+        outcome = simulate(from_resources(resources), workload_from_resources(resources), trace)
+        stated = dataclasses.replace(
+            stated, queue_minute_tasks=outcome.minute_tasks, queue_messages_per_day=trace.messages
+        )
     loaded, idle = price(resources, stated, prices), price(resources, IDLE, prices)
     largest = ", ".join(f"{item.name} ${item.monthly:,.2f}" for item in idle[:3] if item.monthly > 0)
     notes = [

@@ -24,6 +24,8 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insight
 this many per cluster, per service and per task definition family); billed as custom metrics."""
 TARGET_TRACKING_ALARMS = 2
 """Application Auto Scaling creates a scale-out and a scale-in alarm for each target tracking policy."""
+WORKERS = ("worker", "ingest", "report")
+"""The bundled workers of the queue, upload and batch patterns, by the end of their task family's name."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,34 @@ def _task_size(definition: Mapping[str, Any]) -> tuple[float, float]:
     return int(definition["inputs"]["cpu"]) / 1024, int(definition["inputs"]["memory"]) / 1024
 
 
-def _definition(resources: Sequence[Mapping[str, Any]], worker: str) -> Mapping[str, Any]:
-    [found] = [
-        r
-        for r in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition")
-        if str(r["inputs"].get("family", "")).endswith(f"-{worker}")
-    ]
+def _definitions(resources: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Worker -> its task definition, for each job pattern the stack deploys (each stack chooses its own)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for definition in _of_type(resources, "aws:ecs/taskDefinition:TaskDefinition"):
+        worker = next(
+            (w for w in WORKERS if str(definition["inputs"].get("family", "")).endswith(f"-{w}")), None
+        )
+        if worker is not None:
+            if worker in found:
+                raise ValueError(f"two task definitions of the {worker} worker; cannot tell which to price")
+            found[worker] = definition
     return found
+
+
+def _network_configurations(resources: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """How every task starts: the queue service, the upload rule's RunTask target, the batch schedule."""
+    configurations = [
+        r["inputs"].get("networkConfiguration") for r in _of_type(resources, "aws:ecs/service:Service")
+    ]
+    configurations += [
+        (r["inputs"].get("ecsTarget") or {}).get("networkConfiguration")
+        for r in _of_type(resources, "aws:cloudwatch/eventTarget:EventTarget")
+    ]
+    configurations += [
+        ((r["inputs"].get("target") or {}).get("ecsParameters") or {}).get("networkConfiguration")
+        for r in _of_type(resources, "aws:scheduler/schedule:Schedule")
+    ]
+    return [configuration for configuration in configurations if configuration]
 
 
 def runs_per_day(expression: str) -> float:
@@ -143,45 +166,52 @@ def price(resources: Sequence[Mapping[str, Any]], load: Load, prices: Prices) ->
     items: list[LineItem] = []
     fargate_hour = {
         worker: (lambda size: size[0] * prices["fargate_vcpu_hour"] + size[1] * prices["fargate_gb_hour"])(
-            _task_size(_definition(resources, worker))
+            _task_size(definition)
         )
-        for worker in ("worker", "ingest", "report")
+        for worker, definition in _definitions(resources).items()
     }
-    [service] = _of_type(resources, "aws:ecs/service:Service")
-    base, uses_spot = _capacity_base(service)
-    on_demand_hours, spot_hours = _spot_split(load.queue_minute_tasks, base if uses_spot else 10**9)
-    on_demand_hours *= DAYS_PER_MONTH
-    spot_hours *= DAYS_PER_MONTH
-    items.append(
-        LineItem(
-            "Fargate: queue workers",
-            on_demand_hours * fargate_hour["worker"]
-            + spot_hours * fargate_hour["worker"] * prices["fargate_spot_fraction"],
-            f"{on_demand_hours:,.0f} on-demand + {spot_hours:,.0f} Spot task-hours "
-            f"(first {base} task{'s' if base != 1 else ''} on-demand) at ${fargate_hour['worker']:.4f}/h",
+    # Only the job patterns the stack deploys cost anything; the load of one it leaves out is not priced.
+    messages_per_day = load.queue_messages_per_day if "worker" in fargate_hour else 0
+    uploads_per_day = load.uploads_per_day if "ingest" in fargate_hour else 0
+    on_demand_hours = spot_hours = upload_hours = batch_hours = batch_runs = 0.0
+    if "worker" in fargate_hour:
+        [service] = _of_type(resources, "aws:ecs/service:Service")
+        base, uses_spot = _capacity_base(service)
+        on_demand_hours, spot_hours = _spot_split(load.queue_minute_tasks, base if uses_spot else 10**9)
+        on_demand_hours *= DAYS_PER_MONTH
+        spot_hours *= DAYS_PER_MONTH
+        items.append(
+            LineItem(
+                "Fargate: queue workers",
+                on_demand_hours * fargate_hour["worker"]
+                + spot_hours * fargate_hour["worker"] * prices["fargate_spot_fraction"],
+                f"{on_demand_hours:,.0f} on-demand + {spot_hours:,.0f} Spot task-hours "
+                f"(first {base} task{'s' if base != 1 else ''} on-demand) at ${fargate_hour['worker']:.4f}/h",
+            )
         )
-    )
-    upload_hours = load.uploads_per_day * DAYS_PER_MONTH * load.upload_task_minutes / 60
-    items.append(
-        LineItem(
-            "Fargate: upload processing",
-            upload_hours * fargate_hour["ingest"],
-            f"{upload_hours:,.1f} task-hours at ${fargate_hour['ingest']:.4f}/h",
+    if "ingest" in fargate_hour:
+        upload_hours = uploads_per_day * DAYS_PER_MONTH * load.upload_task_minutes / 60
+        items.append(
+            LineItem(
+                "Fargate: upload processing",
+                upload_hours * fargate_hour["ingest"],
+                f"{upload_hours:,.1f} task-hours at ${fargate_hour['ingest']:.4f}/h",
+            )
         )
-    )
-    [schedule] = _of_type(resources, "aws:scheduler/schedule:Schedule")
-    batch_runs = runs_per_day(schedule["inputs"]["scheduleExpression"]) * DAYS_PER_MONTH
-    batch_hours = batch_runs * load.batch_task_minutes / 60
-    items.append(
-        LineItem(
-            "Fargate: scheduled batch",
-            batch_hours * fargate_hour["report"],
-            f"{batch_runs:,.0f} runs ({schedule['inputs']['scheduleExpression']}), "
-            f"{batch_hours:,.1f} task-hours",
+    if "report" in fargate_hour:
+        [schedule] = _of_type(resources, "aws:scheduler/schedule:Schedule")
+        batch_runs = runs_per_day(schedule["inputs"]["scheduleExpression"]) * DAYS_PER_MONTH
+        batch_hours = batch_runs * load.batch_task_minutes / 60
+        items.append(
+            LineItem(
+                "Fargate: scheduled batch",
+                batch_hours * fargate_hour["report"],
+                f"{batch_runs:,.0f} runs ({schedule['inputs']['scheduleExpression']}), "
+                f"{batch_hours:,.1f} task-hours",
+            )
         )
-    )
     task_hours = on_demand_hours + spot_hours + upload_hours + batch_hours
-    if service["inputs"].get("networkConfiguration", {}).get("assignPublicIp"):
+    if any(configuration.get("assignPublicIp") for configuration in _network_configurations(resources)):
         items.append(
             LineItem(
                 "Public IPv4 addresses of tasks",
@@ -266,8 +296,8 @@ def price(resources: Sequence[Mapping[str, Any]], load: Load, prices: Prices) ->
         )
     log_gib = (
         (
-            load.queue_messages_per_day * load.log_kib_per_message
-            + load.uploads_per_day * load.log_kib_per_upload
+            messages_per_day * load.log_kib_per_message
+            + uploads_per_day * load.log_kib_per_upload
             + batch_runs / DAYS_PER_MONTH * load.log_kib_per_batch_run
         )
         * DAYS_PER_MONTH
@@ -289,25 +319,28 @@ def price(resources: Sequence[Mapping[str, Any]], load: Load, prices: Prices) ->
             "(storage at steady state, up to a year)",
         )
     )
-    writes = reads = load.uploads_per_day * DAYS_PER_MONTH
-    items.append(
-        LineItem(
-            "DynamoDB on-demand",
-            writes / 1e6 * prices["dynamodb_write_million"] + reads / 1e6 * prices["dynamodb_read_million"],
-            f"{writes:,} writes and {reads:,} reads (one each per upload); storage below the free 25 GB",
+    if _of_type(resources, "aws:dynamodb/table:Table"):
+        writes = reads = uploads_per_day * DAYS_PER_MONTH
+        items.append(
+            LineItem(
+                "DynamoDB on-demand",
+                writes / 1e6 * prices["dynamodb_write_million"]
+                + reads / 1e6 * prices["dynamodb_read_million"],
+                f"{writes:,} writes and {reads:,} reads (one each per upload); storage below the free 25 GB",
+            )
         )
-    )
-    requests = (
-        load.queue_messages_per_day * load.sqs_requests_per_message
-        + sum(load.queue_minute_tasks) * load.sqs_polls_per_task_minute
-    ) * DAYS_PER_MONTH
-    items.append(
-        LineItem(
-            "SQS requests",
-            requests / 1e6 * prices["sqs_requests_million"],
-            f"{requests / 1e6:,.1f} million requests (messages and long polls)",
+    if "worker" in fargate_hour:
+        requests = (
+            messages_per_day * load.sqs_requests_per_message
+            + sum(load.queue_minute_tasks) * load.sqs_polls_per_task_minute
+        ) * DAYS_PER_MONTH
+        items.append(
+            LineItem(
+                "SQS requests",
+                requests / 1e6 * prices["sqs_requests_million"],
+                f"{requests / 1e6:,.1f} million requests (messages and long polls)",
+            )
         )
-    )
     images = len(_of_type(resources, "awsx:ecr:Image"))
     items.append(
         LineItem(

@@ -100,6 +100,7 @@ RESOURCES = [
     },
     {"type": "aws:cloudwatch/logGroup:LogGroup", "inputs": {"retentionInDays": 30}},
     {"type": "awsx:ecr:Image", "inputs": {}},
+    {"type": "aws:dynamodb/table:Table", "inputs": {}},
 ]
 
 
@@ -149,3 +150,34 @@ def test_the_committed_price_table_is_dated_and_cites_every_price():
     assert prices.date == "2026-12-01"
     assert set(PRICES.values) <= set(prices.values)
     assert all(item["source"].startswith(("https://", "Fargate Spot")) for item in raw["prices"].values())
+
+
+def test_a_stack_without_queue_and_upload_prices_only_its_batch():
+    """Each stack chooses its patterns: what it leaves out is not priced, whatever the stated load says."""
+    schedule = {
+        "type": "aws:scheduler/schedule:Schedule",
+        "inputs": {
+            "scheduleExpression": "rate(12 hours)",
+            "target": {"ecsParameters": {"networkConfiguration": {"assignPublicIp": True}}},
+        },
+    }
+    batch_only = [
+        _definition("report", "256", "512"),
+        schedule,
+        {"type": "aws:cloudwatch/logGroup:LogGroup", "inputs": {"retentionInDays": 30}},
+        {"type": "awsx:ecr:Image", "inputs": {}},
+    ]
+    load = Load(queue_minute_tasks=(2,) * 60, queue_messages_per_day=1000, uploads_per_day=10)
+
+    items = {item.name: round(item.monthly, 4) for item in price(batch_only, load, PRICES)}
+
+    batch_hours = 2 * 30 * 10 / 60
+    assert items["Fargate: scheduled batch"] == round(batch_hours * (0.25 * 0.04 + 0.5 * 0.004), 4)
+    # The schedule's tasks get a public IP (default VPC): only their hours are priced.
+    assert items["Public IPv4 addresses of tasks"] == round(batch_hours * PRICES["public_ipv4_hour"], 4)
+    assert not {
+        "Fargate: queue workers",
+        "Fargate: upload processing",
+        "SQS requests",
+        "DynamoDB on-demand",
+    } & set(items)

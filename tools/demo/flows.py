@@ -1,5 +1,8 @@
 """The four flows, played on the deployed graph with the real workers, each step on the timeline.
 
+A job pattern's flow is played when the stack deploys that pattern (`upload.enabled`, ...); the
+dead-letter alarms and the stopped-task alerts, which every stack has, always.
+
 Every resource comes from the recorded graph: the upload rule and its ECS target (the transformer, the
 task definition), the schedule's target, the queue service with its scaling policies, the alert rule
 and its SNS target, the dead-letter alarms. The emulator matches events to rules itself (its pattern
@@ -25,7 +28,7 @@ from typing import Any
 from tools import eventbridge
 from tools.demo import alarms, alert_mail, scaling, task_events
 from tools.demo.deploy import Deployment
-from tools.demo.graph import GraphError, Resource
+from tools.demo.graph import Graph, GraphError, Resource
 from tools.demo.run_task import LocalTask, RunTaskRequest, SkippedTaskError, TaskRunner
 from tools.demo.s3_events import Sequencers, to_aws_shape
 from tools.demo.timeline import Timeline
@@ -87,6 +90,18 @@ def _key_prefix(pattern: dict[str, Any]) -> str:
         text = str(first.get("wildcard") or first.get("prefix") or "")
         return text.split("*", 1)[0]
     return str(first)
+
+
+JOB_PATTERN_COMPONENTS = {
+    "upload": "ecs-event-patterns:index:UploadProcessing",
+    "batch": "ecs-event-patterns:index:ScheduledBatch",
+    "queue": "ecs-event-patterns:index:QueueWorkers",
+}
+
+
+def deployed_job_patterns(graph: Graph) -> list[str]:
+    """The job patterns the stack enables (`<pattern>.enabled`), by the components the program registered."""
+    return [pattern for pattern, component in JOB_PATTERN_COMPONENTS.items() if graph.of_type(component)]
 
 
 class Flows:
@@ -478,9 +493,16 @@ class Flows:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def play(self) -> Results:
-        self.upload_processing()
-        self.scheduled_batch()
-        self.queue_workers()
+        """The flow of each job pattern the stack deploys, then the alarms and the stopped-task alerts."""
+        flows = {"upload": self.upload_processing, "batch": self.scheduled_batch, "queue": self.queue_workers}
+        deployed = deployed_job_patterns(self.graph)
+        for pattern, flow in flows.items():
+            if pattern in deployed:
+                flow()
+            else:
+                self.timeline.say(
+                    "demo", f"stack {self.graph.stack} does not deploy {pattern} ({pattern}.enabled: false)"
+                )
         self.dead_letter_alarms()
         self.stopped_task_alerts()
         return self.results
