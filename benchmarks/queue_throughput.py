@@ -5,7 +5,8 @@ directly and through a delay proxy adding 20 ms a call, as AWS's network would. 
 at most `DEPTH` messages deep (moto's SQS slows with depth), so the figure is the consumer's, not moto's.
 Each message names its own small CSV object; the job is the worker's `validate` (read, scan, write a
 summary). A run counts as measured only if every message completed exactly once, every output exists
-and the queue and its dead-letter queue are empty after the consumers stopped.
+and the queue and its dead-letter queue are empty after the consumers stopped. Every consumer runs under
+`benchmarks.call_counter`, which counts its ReceiveMessage calls (empty long polls included) at the client.
 
 `python -m benchmarks.queue_throughput [--quick]` prints the figures.
 """
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from benchmarks import call_counter
 from benchmarks.harness import Figure, Samples, Section, delay_proxy, interleaved, moto_server
 from tests.services.support import REPO_ROOT, Aws
 
@@ -41,12 +43,18 @@ class _Progress:
     lock: threading.Condition = field(default_factory=threading.Condition)
 
     distinct: set[str] = field(default_factory=set)
+    sqs_calls: list[dict[str, int]] = field(default_factory=list)
+    """Per process that exited, its SQS calls by operation (`benchmarks.call_counter`)."""
 
     def add(self, message_id: str) -> None:
         with self.lock:
             self.completions.append(message_id)
             self.distinct.add(message_id)
             self.lock.notify_all()
+
+    def add_calls(self, calls: dict[str, int]) -> None:
+        with self.lock:
+            self.sqs_calls.append(calls)
 
     @property
     def done(self) -> int:
@@ -58,6 +66,10 @@ def _read(process: subprocess.Popen[str], progress: _Progress, started: threadin
     assert process.stdout is not None
     for line in process.stdout:
         if not line.startswith("{"):
+            continue
+        calls = call_counter.parse(line)
+        if calls is not None:
+            progress.add_calls(calls)
             continue
         event = json.loads(line)
         if event.get("event") == "worker.started":
@@ -101,16 +113,27 @@ def _prepare(aws: Aws, consumer_endpoint: str, messages: int, name: str) -> _Set
 
 
 def _command(candidate: str) -> list[str]:
+    counted = [sys.executable, "-m", "benchmarks.call_counter"]
     if candidate.startswith("worker"):
-        return [sys.executable, "-m", "services.worker"]
-    return [sys.executable, "-m", "benchmarks.queue_consumers", candidate]
+        return [*counted, "services.worker"]
+    return [*counted, "benchmarks.queue_consumers", candidate]
 
 
 def _processes(candidate: str) -> int:
     return int(candidate.split("x")[1]) if candidate.startswith("worker x") else 1
 
 
-def run_once(setup: _Setup, candidate: str) -> float:
+@dataclass
+class _Tally:
+    """What the runs add up besides their throughput, per candidate."""
+
+    duplicates: dict[str, int] = field(default_factory=dict)
+    """Messages completed twice (candidates with several processes)."""
+    receives_per_message: dict[str, list[float]] = field(default_factory=dict)
+    """ReceiveMessage calls of all its processes over messages drained, one value per run."""
+
+
+def run_once(setup: _Setup, candidate: str, tally: _Tally) -> float:
     """Messages per second drained by `candidate`; raises if any message was lost or done twice."""
     prefix = f"out/{uuid.uuid4().hex[:8]}/"
     env = {
@@ -178,16 +201,22 @@ def run_once(setup: _Setup, candidate: str) -> float:
             process.wait(timeout=30)
         for reader in readers:
             reader.join(timeout=10)
-    _check(setup, candidate, progress, prefix)
-    print(f"  {candidate}: {len(bodies) / seconds:.1f} msg/s", file=sys.stderr, flush=True)
+    _check(setup, candidate, progress, prefix, tally)
+    if len(progress.sqs_calls) != len(processes):
+        raise RuntimeError(
+            f"{candidate}: {len(progress.sqs_calls)} of {len(processes)} processes counted calls"
+        )
+    receives = sum(calls.get("ReceiveMessage", 0) for calls in progress.sqs_calls)
+    tally.receives_per_message.setdefault(candidate, []).append(receives / len(bodies))
+    print(
+        f"  {candidate}: {len(bodies) / seconds:.1f} msg/s, {receives} receives",
+        file=sys.stderr,
+        flush=True,
+    )
     return len(bodies) / seconds
 
 
-DUPLICATES: dict[str, int] = {}
-"""Messages completed twice, per candidate with several processes."""
-
-
-def _check(setup: _Setup, candidate: str, progress: _Progress, prefix: str) -> None:
+def _check(setup: _Setup, candidate: str, progress: _Progress, prefix: str, tally: _Tally) -> None:
     """Nothing lost, nothing done twice: every message completed once, has its output, left the queue.
 
     With several processes a message may be delivered to two of them: a standard queue delivers at least
@@ -197,7 +226,7 @@ def _check(setup: _Setup, candidate: str, progress: _Progress, prefix: str) -> N
     twice = len(progress.completions) - len(progress.distinct)
     if twice and _processes(candidate) == 1:
         raise RuntimeError(f"{candidate}: {twice} messages completed twice")
-    DUPLICATES[candidate] = DUPLICATES.get(candidate, 0) + twice
+    tally.duplicates[candidate] = tally.duplicates.get(candidate, 0) + twice
     s3, sqs = setup.aws.client("s3"), setup.aws.client("sqs")
     outputs = 0
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
@@ -223,6 +252,7 @@ def measure(quick: bool) -> Section:
     messages = 40 if quick else 80
     repeats = 1 if quick else 2
     figures: list[Figure] = []
+    tally = _Tally()
     with ExitStack() as stack:
         endpoint = stack.enter_context(moto_server())
         aws = Aws(endpoint)
@@ -231,7 +261,7 @@ def measure(quick: bool) -> Section:
             setup = _prepare(aws, consumer_endpoint, messages, f"bench-{label}")
 
             def runner(candidate: str, setup: _Setup = setup) -> Callable[[], float]:
-                return lambda: run_once(setup, candidate)
+                return lambda: run_once(setup, candidate, tally)
 
             measured = {
                 name: Samples(tuple(values), "msg/s")
@@ -260,7 +290,9 @@ def measure(quick: bool) -> Section:
                 Figure(f"queue.{label}.worker_x2_vs_x1", measured["worker x2"], worker),
                 Figure(f"queue.{label}.worker_x4_vs_x1", measured["worker x4"], worker),
                 Figure(f"queue.{label}.ceiling_receive_delete", measured["ceiling"]),
+                *_receive_figures(label, tally.receives_per_message),
             ]
+            tally.receives_per_message.clear()
     notes = [
         f"{messages} messages a run, each naming its own {ROWS_PER_OBJECT}-row CSV object; the job is "
         f"`validate`; concurrency {CONCURRENCY} per process; a feeder talking to moto directly keeps the "
@@ -270,10 +302,23 @@ def measure(quick: bool) -> Section:
         "and dead-letter queue "
         "empty afterwards. The worker, minimal and naive runs are interleaved and repeated; x2, x4 and the "
         "receive+delete ceiling run once. Messages completed twice (delivered to two processes): "
-        + (", ".join(f"{name} {count}" for name, count in sorted(DUPLICATES.items())) or "none")
-        + "."
+        + (", ".join(f"{name} {count}" for name, count in sorted(tally.duplicates.items())) or "none")
+        + ". Receives per message: ReceiveMessage calls of all the candidate's processes, empty long polls "
+        "(1 s) included, over the messages of the run; fewer is cheaper (SQS bills each call)."
     ]
     return Section("Queue worker throughput", figures, notes)
+
+
+def _receive_figures(label: str, receives: dict[str, list[float]]) -> list[Figure]:
+    """ReceiveMessage calls per message: the worker beside each baseline, then the ceiling for context."""
+    per_message = {name: Samples(tuple(values), "calls/msg") for name, values in receives.items()}
+    worker = per_message["worker x1"]
+    return [
+        Figure(f"queue.{label}.receives_per_message_vs_minimal", worker, per_message["minimal"]),
+        Figure(f"queue.{label}.receives_per_message_vs_naive", worker, per_message["naive"]),
+        Figure(f"queue.{label}.receives_per_message_x4_vs_x1", per_message["worker x4"], worker),
+        Figure(f"queue.{label}.receives_per_message_ceiling", per_message["ceiling"]),
+    ]
 
 
 def main(argv: list[str]) -> int:
