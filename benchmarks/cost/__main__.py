@@ -32,8 +32,9 @@ def _table(loaded: list[LineItem], idle: list[LineItem]) -> list[str]:
 
 
 def cost_section(stack: str) -> Section:
-    resources = record(load(ROOT, stack), stack)
-    prices = load_prices()
+    program = load(ROOT, stack)
+    prices = load_prices(program.region)
+    resources = record(program, stack)
     stated = Load(queue_minute_tasks=(), queue_messages_per_day=0, uploads_per_day=UPLOADS_PER_DAY)
     if any(r["type"] == "aws:ecs/service:Service" for r in resources):  # a stack may leave the queue out
         trace = daily_peak()
@@ -44,9 +45,10 @@ def cost_section(stack: str) -> Section:
     loaded, idle = price(resources, stated, prices), price(resources, IDLE, prices)
     largest = ", ".join(f"{item.name} ${item.monthly:,.2f}" for item in idle[:3] if item.monthly > 0)
     notes = [
-        f"Prices: `benchmarks/cost/price_table.json` ({prices.region}, {prices.date}; every stack is priced "
-        f"at these rates, whatever its region). Stated load: {stated.describe()}. Idle: no messages and "
-        f"no uploads; the schedule still runs. Idle, the largest items are {largest}.",
+        f"Prices: `benchmarks/cost/prices/{prices.region}.json` (the stack's region, {prices.region}, dated "
+        f"{prices.date}; {len(prices.estimated)} of its {len(prices.values)} prices are estimates, marked so "
+        f"in that file). Stated load: {stated.describe()}. Idle: no messages and no uploads; the schedule "
+        f"still runs. Idle, the largest items are {largest}.",
         "",
         *_table(loaded, idle),
     ]
@@ -57,7 +59,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cost", description=__doc__)
     parser.add_argument("--stack", required=True, help="dev, staging or prod (Pulumi.<stack>.yaml)")
     arguments = parser.parse_args(argv)
-    print(cost_section(arguments.stack).markdown())
+    try:
+        section = cost_section(arguments.stack)
+    except ValueError as error:
+        print(f"make cost: {error}", file=sys.stderr)
+        return 2
+    print(section.markdown())
     return 0
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PRICE_TABLE = Path(__file__).resolve().parent / "price_table.json"
+PRICE_TABLES = Path(__file__).resolve().parent / "prices"
+"""One dated table per region, `<region>.json`: each price with its unit and source, `"estimate": true` where
+the source does not confirm it for that region."""
 HOURS_PER_MONTH = 730
 DAYS_PER_MONTH = 30
 
@@ -33,14 +35,41 @@ class Prices:
     region: str
     date: str
     values: Mapping[str, float]
+    estimated: frozenset[str] = frozenset()
+    """The names of the prices that are estimates."""
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
 
 
-def load_prices(path: Path = PRICE_TABLE) -> Prices:
+def priced_regions(directory: Path = PRICE_TABLES) -> list[str]:
+    return sorted(path.stem for path in directory.glob("*.json"))
+
+
+def price_table(region: str, directory: Path = PRICE_TABLES) -> Path:
+    """The committed table of `region`; an unpriced region is an error naming the priced ones."""
+    path = directory / f"{region}.json"
+    if not path.is_file():
+        raise ValueError(
+            f"no price table for region {region!r} (the stack's aws:region); priced regions: "
+            f"{', '.join(priced_regions(directory))}. Add {directory.name}/{region}.json beside them, "
+            "each price with its unit and source"
+        )
+    return path
+
+
+def load_prices(region: str, directory: Path = PRICE_TABLES) -> Prices:
+    path = price_table(region, directory)
     raw = json.loads(path.read_text())
-    return Prices(raw["region"], raw["date"], {name: item["price"] for name, item in raw["prices"].items()})
+    if raw["region"] != region:
+        raise ValueError(f"{path}: its region is {raw['region']!r}, not {region!r}")
+    items = raw["prices"]
+    return Prices(
+        raw["region"],
+        raw["date"],
+        {name: item["price"] for name, item in items.items()},
+        frozenset(name for name, item in items.items() if item.get("estimate", False)),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,17 @@ import json
 
 import pytest
 
-from benchmarks.cost.model import IDLE, PRICE_TABLE, Load, Prices, load_prices, price, runs_per_day
+from benchmarks.cost.__main__ import cost_section
+from benchmarks.cost.model import (
+    IDLE,
+    PRICE_TABLES,
+    Load,
+    Prices,
+    load_prices,
+    price,
+    priced_regions,
+    runs_per_day,
+)
 
 PRICES = Prices(
     "test-region",
@@ -142,14 +152,44 @@ def test_lines_come_largest_first():
     assert monthly == sorted(monthly, reverse=True)
 
 
-def test_the_committed_price_table_is_dated_and_cites_every_price():
-    prices = load_prices()
-    raw = json.loads(PRICE_TABLE.read_text())
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_each_committed_price_table_is_dated_and_cites_every_price(region: str):
+    prices = load_prices(region)
+    raw = json.loads((PRICE_TABLES / f"{region}.json").read_text())
 
-    assert prices.region == "us-east-1"
+    assert prices.region == raw["region"] == region
     assert prices.date == "2026-12-01"
     assert set(PRICES.values) <= set(prices.values)
     assert all(item["source"].startswith(("https://", "Fargate Spot")) for item in raw["prices"].values())
+    assert prices.estimated == {name for name, item in raw["prices"].items() if item.get("estimate")}
+
+
+def test_every_region_prices_the_same_items_and_says_which_are_estimates():
+    us, eu = load_prices("us-east-1"), load_prices("eu-west-1")
+
+    assert priced_regions() == ["eu-west-1", "us-east-1"]
+    assert set(us.values) == set(eu.values)
+    assert us.estimated == {"fargate_spot_fraction"}
+    assert "nat_gateway_hour" in eu.estimated
+    assert eu["nat_gateway_hour"] > us["nat_gateway_hour"]
+
+
+def test_an_unpriced_region_is_an_error_naming_the_priced_ones():
+    with pytest.raises(ValueError, match="region 'ap-south-2'") as raised:
+        load_prices("ap-south-2")
+
+    assert str(raised.value).startswith(
+        "no price table for region 'ap-south-2' (the stack's aws:region); priced regions: eu-west-1, us-east-1."
+    )
+
+
+def test_a_stack_is_priced_at_the_rates_of_its_own_region():
+    """prod runs in eu-west-1 (Pulumi.prod.yaml), dev in us-east-1."""
+    [prod_prices] = [line for line in cost_section("prod").notes if line.startswith("Prices:")]
+    [dev_prices] = [line for line in cost_section("dev").notes if line.startswith("Prices:")]
+
+    assert "`benchmarks/cost/prices/eu-west-1.json` (the stack's region, eu-west-1," in prod_prices
+    assert "`benchmarks/cost/prices/us-east-1.json` (the stack's region, us-east-1," in dev_prices
 
 
 def test_a_stack_without_queue_and_upload_prices_only_its_batch():
