@@ -45,7 +45,8 @@ if settings.upload.enabled:
     )
     pulumi.export("upload_bucket", upload.bucket_name)
     pulumi.export("upload_key_prefix", settings.upload.key_prefix)
-    pulumi.export("results_table", upload.table_name)
+    if upload.table_name is not None:  # `upload.store_results`
+        pulumi.export("results_table", upload.table_name)
     images["ingest"] = upload.image_uri
 
 if settings.batch.enabled:

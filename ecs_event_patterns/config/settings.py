@@ -224,11 +224,14 @@ class LogSettings(SettingsModel):
     """CloudWatch Logs retention of every task's log group; only the values CloudWatch accepts."""
 
 
+_PROD_WITH_A_TABLE = Allowed("prod: true while `upload.enabled` and `upload.store_results`")
+
+
 @settings_model
 class DataSettings(SettingsModel):
-    deletion_protection: Annotated[Flag, Allowed("prod: true while `upload.enabled`")] = False
+    deletion_protection: Annotated[Flag, _PROD_WITH_A_TABLE] = False
     """DynamoDB deletion protection on the results table."""
-    point_in_time_recovery: Annotated[Flag, Allowed("prod: true while `upload.enabled`")] = False
+    point_in_time_recovery: Annotated[Flag, _PROD_WITH_A_TABLE] = False
     """DynamoDB point-in-time recovery on the results table."""
     retain_on_delete: Flag = False
     """Keep buckets and tables when the stack is destroyed (Pulumi `retain_on_delete`); off, image
@@ -342,6 +345,10 @@ class UploadSettings(JobPatternSettings):
     """Retry policy of EventBridge's RunTask target."""
     stop_timeout_seconds: StopTimeout = 30
     """Seconds between SIGTERM and SIGKILL."""
+    store_results: Annotated[Flag, Allowed("false: the job's handler returns nothing")] = True
+    """Keep one result item per object version (its status and the handler's returned attributes) in a
+    DynamoDB table of the pattern's, which also drops duplicate and out-of-order events. false: no table;
+    every event runs the handler, which returns nothing and writes its own output (services/README.md)."""
 
 
 def _schedule_problem(expression: str) -> str | None:
@@ -539,7 +546,7 @@ class StackSettings(SettingsModel):
 
     def _prod_problems(self) -> Iterator[Problem]:
         """What prod may not go without: someone who hears of failures, private subnets, recoverable data
-        (the upload pattern's results table, when the stack deploys it)."""
+        (the upload pattern's results table, when the stack deploys one)."""
         if not self.alerts.emails:
             yield Problem(
                 "alerts.emails",
@@ -554,11 +561,12 @@ class StackSettings(SettingsModel):
                 "(private subnets, no public IPs on tasks)",
                 ("network.mode", "environment"),
             )
-        for name in ("point_in_time_recovery", "deletion_protection") if self.upload.enabled else ():
+        has_table = self.upload.enabled and self.upload.store_results
+        for name in ("point_in_time_recovery", "deletion_protection") if has_table else ():
             if not getattr(self.data, name):
                 yield Problem(
                     f"data.{name}",
                     "false is not allowed in prod; the results table must survive a bad write or a "
                     "mistaken delete",
-                    (f"data.{name}", "environment", "upload.enabled"),
+                    (f"data.{name}", "environment", "upload.enabled", "upload.store_results"),
                 )

@@ -199,7 +199,7 @@ def test_edge_values_are_accepted(section, values):
 def test_config_keys_list_every_leaf_key_once():
     keys = config_keys()
 
-    assert len(keys) == len(set(keys)) == 48 + 3 * 7  # each job pattern's 7 kinds of needs
+    assert len(keys) == len(set(keys)) == 49 + 3 * 7  # each job pattern's 7 kinds of needs
     assert {
         "environment",
         "queue.max_tasks",

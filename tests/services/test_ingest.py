@@ -267,7 +267,7 @@ def test_missing_object_is_recorded_and_exits_4(aws: Aws, s3: Any) -> None:
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        ({"RESULTS_TABLE": None}, "RESULTS_TABLE is required but not set"),
+        ({"RESULTS_TABLE": None}, "RESULTS_TABLE is required by this handler, which returns result"),
         ({"OBJECT_SIZE": "12kb"}, "OBJECT_SIZE='12kb'"),
         ({"OBJECT_SEQUENCER": "not-hex"}, "OBJECT_SEQUENCER='not-hex'"),
         ({"BUCKET": ""}, "BUCKET is required but not set"),

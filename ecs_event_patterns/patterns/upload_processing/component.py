@@ -2,7 +2,8 @@
 
 The bucket sends its events to the default bus; a rule picks `Object Created` events of this bucket under
 the key prefix with an allowed suffix and starts the `ingest` worker with the object's details as container
-environment. Failed starts are retried, then kept in a dead-letter queue; both failures raise alarms.
+environment. Failed starts are retried, then kept in a dead-letter queue; both failures raise alarms. The
+results table exists only where the job stores its results there (`UploadSettings.store_results`).
 """
 
 from __future__ import annotations
@@ -41,13 +42,12 @@ RESULT_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 
 
 def ingest_task_statements(
-    bucket_arn: pulumi.Input[str], key_prefix: str, table_arn: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str], key_prefix: str, table_arn: pulumi.Input[str] | None
 ) -> list[Statement]:
-    """Everything the ingest worker may do: read uploaded objects (named versions too), write results."""
-    return [
-        *grants.read_objects(bucket_arn, key_prefix, versions=True),
-        *grants.table_items(table_arn, RESULT_ITEM_ACTIONS),
-    ]
+    """Everything the ingest worker may do: read uploaded objects (named versions too), and write results
+    where there is a results table."""
+    results = grants.table_items(table_arn, RESULT_ITEM_ACTIONS) if table_arn is not None else []
+    return [*grants.read_objects(bucket_arn, key_prefix, versions=True), *results]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,17 +63,18 @@ def check_args(name: str, args: UploadProcessingArgs) -> None:
 
 
 class UploadProcessing(JobPattern):
-    """Bucket, results table, ingest worker task, the rule that starts it per upload, and its alarms.
+    """Bucket, results table (if the job stores results), ingest worker task, the rule that starts it per
+    upload, and its alarms.
 
     Besides the children every `JobPattern` exposes, its own `table` and `rule`.
     """
 
-    table: aws.dynamodb.Table
-    """The results table: one item per object version."""
+    table: aws.dynamodb.Table | None
+    """The results table, one item per object version; None when `settings.store_results` is false."""
     rule: aws.cloudwatch.EventRule
     """The rule that starts one task per `Object Created` event under the key filter."""
-    table_name: pulumi.Output[str]
-    table_arn: pulumi.Output[str]
+    table_name: pulumi.Output[str] | None
+    table_arn: pulumi.Output[str] | None
     rule_arn: pulumi.Output[str]
 
     def __init__(
@@ -89,14 +90,16 @@ class UploadProcessing(JobPattern):
             SecureBucketArgs(eventbridge_notifications=True, retain_on_delete=args.data.retain_on_delete),
             opts=child,
         )
-        table = self._results_table(name, args.data)
+        table = self._results_table(name, args.data) if settings.store_results else None
         task = self._worker_task(
             name,
             args,
             settings,
             worker=WORKER,
-            environment={RESULTS_TABLE_VARIABLE: table.name},
-            task_role_statements=ingest_task_statements(bucket.arn, settings.key_prefix, table.arn),
+            environment={RESULTS_TABLE_VARIABLE: table.name} if table is not None else {},
+            task_role_statements=ingest_task_statements(
+                bucket.arn, settings.key_prefix, table.arn if table is not None else None
+            ),
         )
         rule = aws.cloudwatch.EventRule(
             f"{name}-object-created",
@@ -144,17 +147,11 @@ class UploadProcessing(JobPattern):
         job_outputs = self._expose_job(bucket=bucket, dead_letter_queue=dead_letters, task=task)
         self.table = table
         self.rule = rule
-        self.table_name = table.name
-        self.table_arn = table.arn
+        self.table_name = table.name if table is not None else None
+        self.table_arn = table.arn if table is not None else None
         self.rule_arn = rule.arn
-        self.register_outputs(
-            {
-                **job_outputs,
-                "tableName": self.table_name,
-                "tableArn": self.table_arn,
-                "ruleArn": self.rule_arn,
-            }
-        )
+        table_outputs = {"tableName": table.name, "tableArn": table.arn} if table is not None else {}
+        self.register_outputs({**job_outputs, **table_outputs, "ruleArn": self.rule_arn})
 
     def _results_table(self, name: str, data: DataSettings) -> aws.dynamodb.Table:
         return aws.dynamodb.Table(

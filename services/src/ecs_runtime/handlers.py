@@ -27,17 +27,18 @@ HANDLER_VARIABLE = "HANDLER"
 SettingsT = TypeVar("SettingsT", bound=WorkerSettings)
 HandlerT = TypeVar("HandlerT")
 ObjectT = TypeVar("ObjectT")
-ObjectHandlerT = TypeVar("ObjectHandlerT", bound="ObjectHandler[Any]")
+ResultT = TypeVar("ResultT", bound="Mapping[str, Any] | None")
+ObjectHandlerT = TypeVar("ObjectHandlerT", bound="ObjectHandler[Any, Any]")
 
 
 @dataclass(frozen=True)
-class ObjectHandler(Generic[ObjectT]):
+class ObjectHandler(Generic[ObjectT, ResultT]):
     """The spec of a handler of one object (upload, batch): its function and its own settings.
 
     A plain function `(obj, stream, context) -> attributes` is the same spec without settings.
     """
 
-    process: Callable[[ObjectT, ObjectStream, Context[Any]], Mapping[str, Any]]
+    process: Callable[[ObjectT, ObjectStream, Context[Any]], ResultT]
     settings: type[WorkerSettings] | None = None
 
 
@@ -85,8 +86,12 @@ def load_pattern(
     expected: str,
     coerce: Callable[[Any], HandlerT | None],
     own_settings: Callable[[HandlerT], type[WorkerSettings] | None],
+    agree: Callable[[SettingsT, HandlerT], str | None] | None = None,
 ) -> Loaded[SettingsT, HandlerT]:
-    """The runtime's settings, the handler (given, or named by HANDLER) and the handler's settings."""
+    """The runtime's settings, the handler (given, or named by HANDLER) and the handler's settings.
+
+    `agree` returns what is wrong between the settings and the handler (a handler that needs a setting the
+    pattern leaves optional), named with the others."""
     problems: list[str] = []
     settings: SettingsT | None = None
     try:
@@ -102,6 +107,8 @@ def load_pattern(
             handler_settings = load(settings_of_handler)
     except WorkerSettingsError as error:
         problems.append(str(error))
+    if agree is not None and settings is not None and handler is not None:
+        problems += [problem] if (problem := agree(settings, handler)) else []
     if problems or settings is None or handler is None:
         raise WorkerSettingsError("; ".join(problems))
     return Loaded(settings, handler, handler_settings)
@@ -115,6 +122,7 @@ def run_pattern(
     coerce: Callable[[Any], HandlerT | None],
     own_settings: Callable[[HandlerT], type[WorkerSettings] | None],
     work: Callable[[Loaded[SettingsT, HandlerT], Runtime], ExitCode],
+    agree: Callable[[SettingsT, HandlerT], str | None] | None = None,
 ) -> NoReturn:
     """A pattern's `run`: with the handler a program passes, or (None) the one `HANDLER` names; exits."""
     given = None if handler is None else coerce(handler)
@@ -122,6 +130,6 @@ def run_pattern(
         raise TypeError(f"{handler!r} is not {expected}")
     run_worker(
         service,
-        lambda: load_pattern(settings_class, given, expected, coerce, own_settings),
+        lambda: load_pattern(settings_class, given, expected, coerce, own_settings, agree),
         work,
     )

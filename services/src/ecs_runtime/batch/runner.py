@@ -67,7 +67,7 @@ BatchFunction = Callable[[BatchObject, ObjectStream, Context[Any]], Mapping[str,
 
 
 @dataclass(frozen=True)
-class BatchHandler(ObjectHandler[BatchObject]):
+class BatchHandler(ObjectHandler[BatchObject, Mapping[str, Any]]):
     """A per-object handler with what the report adds up (`BatchHandler(process, totals=(...))`) and
     settings of its own."""
 

@@ -12,6 +12,12 @@ result attributes:
    event ever overwrites a newer result. RejectedObjectError records `rejected`, exit 3; SIGTERM
    makes the stream's next read raise, exit 143 with nothing written; any other exception is a crash,
    exit 1 with nothing written.
+
+Without a results table (`RESULTS_TABLE` unset: the pattern's `upload.store_results: false`) there is no
+record to check or write: step 1 is skipped, so every event runs the handler (duplicates and older events
+too; the read in step 2 still gets exactly the content the event names), outcomes are logged only, and the
+handler returns None. Attributes returned with nowhere to store them are an error (exit 1, logged in full),
+not silently dropped.
 """
 
 from __future__ import annotations
@@ -82,11 +88,17 @@ class UploadedObject:
     """From the GET."""
 
 
-UploadFunction = Callable[[UploadedObject, ObjectStream, Context[Any]], Mapping[str, Any]]
+UploadFunction = Callable[[UploadedObject, ObjectStream, Context[Any]], Mapping[str, Any] | None]
+"""Returns the result attributes to store (None: none of its own); None always without a results table."""
 
 
-class UploadHandler(ObjectHandler[UploadedObject]):
+@dataclass(frozen=True)
+class UploadHandler(ObjectHandler[UploadedObject, Mapping[str, Any] | None]):
     """An upload handler with settings of its own (`UploadHandler(process, settings=...)`)."""
+
+    needs_results_table: bool = False
+    """True for a handler that always returns attributes: a task without RESULTS_TABLE then stops at start
+    (exit 2) instead of failing after the read."""
 
 
 class UploadRun:
@@ -102,7 +114,9 @@ class UploadRun:
         self._settings = settings
         self._stop = runtime.stop
         self._s3: S3Client = clients.s3
-        self._results = ResultsTable(clients.dynamodb, settings.results_table)
+        self._results = (
+            ResultsTable(clients.dynamodb, settings.results_table) if settings.results_table else None
+        )
         self._handler = handler
         self._key = item_key(settings.bucket, settings.key, settings.version_id)
         self._log = runtime.log.bind(
@@ -114,7 +128,7 @@ class UploadRun:
     def run(self) -> ExitCode:
         started = time.monotonic()
         settings = self._settings
-        recorded = self._results.recorded_sequencer(self._key)
+        recorded = self._results.recorded_sequencer(self._key) if self._results is not None else None
         if recorded is not None and recorded >= settings.sequencer:
             self._log.info(
                 "event.skipped",
@@ -148,7 +162,9 @@ class UploadRun:
                 "object.interrupted", reason="SIGTERM before the object was read; no result written"
             )
             return ExitCode.INTERRUPTED
-        stored = _storable(attributes)
+        if self._results is None and attributes:
+            return self._unstorable(attributes)
+        stored = _storable(attributes or {})
         self._write(Status.PROCESSED, **stored)
         self._log.info(
             "object.processed",
@@ -157,6 +173,16 @@ class UploadRun:
             **{name: value for name, value in stored.items() if not isinstance(value, list | dict)},
         )
         return ExitCode.OK
+
+    def _unstorable(self, attributes: Mapping[str, Any]) -> ExitCode:
+        self._log.error(
+            "result.unstorable",
+            reason=f"the handler returned attributes {sorted(attributes)} and there is no results table to "
+            "store them in (RESULTS_TABLE is unset: the pattern's upload.store_results is false); return "
+            "None from the handler, or set upload.store_results to true",
+            attributes=dict(attributes),
+        )
+        return ExitCode.FAILED
 
     def _unavailable(self, problem: ObjectUnavailableError) -> ExitCode:
         if problem.reason is Unavailable.CHANGED:
@@ -176,6 +202,9 @@ class UploadRun:
         return ExitCode.INPUT_REJECTED
 
     def _write(self, status: str, **attributes: Any) -> None:
+        """Record the outcome in the results table; without one, the outcome's log line is its record."""
+        if self._results is None:
+            return
         settings = self._settings
         item = {
             "bucket": settings.bucket,
@@ -225,4 +254,14 @@ def run(handler: UploadFunction | UploadHandler | None = None, service: str = "u
         function_or(UploadHandler),
         lambda spec: spec.settings,
         _work,
+        _table_if_needed,
     )
+
+
+def _table_if_needed(settings: UploadSettings, handler: UploadHandler) -> str | None:
+    if handler.needs_results_table and settings.results_table is None:
+        return (
+            "RESULTS_TABLE is required by this handler, which returns result attributes, but not set (is the "
+            "pattern's upload.store_results false?)"
+        )
+    return None

@@ -1,4 +1,5 @@
-"""Upload settings: the object (set per task by the EventBridge input transformer) and the results table."""
+"""Upload settings: the object (set per task by the EventBridge input transformer) and the results table, if
+the job stores its results there."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ class UploadSettings(WorkerSettings):
     """OBJECT_SEQUENCER: `detail.object.sequencer`, hex; orders events of the same key."""
     object_version_id: str | None = None
     """OBJECT_VERSION_ID: `detail.object.version-id`; absent, empty or `null` for unversioned buckets."""
-    results_table: str = Field(min_length=3, max_length=255)
-    """RESULTS_TABLE: the DynamoDB table the result item goes to."""
+    results_table: str | None = Field(default=None, min_length=3, max_length=255)
+    """RESULTS_TABLE: the DynamoDB table the result item goes to; unset when the job stores no results there
+    (the pattern's `upload.store_results: false`)."""
 
     @field_validator("object_etag")
     @classmethod
