@@ -254,21 +254,25 @@ def test_results_table_follows_the_data_settings(
     assert (outputs["table_name"], outputs["table_arn"]) == (table.outputs["name"], table.outputs["arn"])
 
 
+CHILDREN = {
+    "upload-uploads",
+    "upload-results",
+    "upload-ingest",
+    "upload-object-created",
+    "upload-dead-letters",
+    "upload-dead-letters-policy",
+    "upload-events-role",
+    "upload-events-policy",
+    "upload-run-ingest",
+    "upload-failed-invocations",
+    "upload-dead-letters-waiting",
+}
+"""The component's direct children, with the results table."""
+
+
 def test_children_are_named_from_and_parented_to_the_component(monitor: RecordingMonitor):
     outputs = deploy()
-    assert direct_children(monitor, "upload", "ecs-event-patterns:index:UploadProcessing") == {
-        "upload-uploads",
-        "upload-results",
-        "upload-ingest",
-        "upload-object-created",
-        "upload-dead-letters",
-        "upload-dead-letters-policy",
-        "upload-events-role",
-        "upload-events-policy",
-        "upload-run-ingest",
-        "upload-failed-invocations",
-        "upload-dead-letters-waiting",
-    }
+    assert direct_children(monitor, "upload", "ecs-event-patterns:index:UploadProcessing") == CHILDREN
     assert outputs["bucket_name"] == monitor.by_name("upload-uploads-bucket").outputs["bucket"]
     assert outputs["bucket_arn"] == monitor.by_name("upload-uploads-bucket").outputs["arn"]
     assert outputs["rule_arn"] == monitor.by_name("upload-object-created").outputs["arn"]
