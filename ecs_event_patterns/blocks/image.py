@@ -1,26 +1,28 @@
-"""A worker's container image: its own ECR repository and an image built from `services/` and pushed there.
+"""A job's container image built from a context: its own ECR repository and the image pushed there.
 
-Each build is tagged by a digest of what goes into it (`ecs_event_patterns.blocks.build_context`): the
-repository's tags are immutable, so a changed tree must get a new tag, and an unchanged tree keeps its tag.
+The bundled workers are built from `services/` (targets `ingest`, `report`, `worker`); a team's job from its
+own context and Dockerfile (`ecs_event_patterns.config.container.ImageBuild`). Each build is tagged by a
+digest of what goes into it (`ecs_event_patterns.blocks.build_context`): the repository's tags are immutable,
+so a changed tree must get a new tag, and an unchanged tree keeps its tag.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from ecs_event_patterns.blocks.build_context import image_tag
+from ecs_event_patterns.config.container import ImageBuild
 from ecs_event_patterns.config.settings import CpuArchitecture
-
-WORKERS = ("ingest", "report", "worker")
-"""Build targets of services/Dockerfile; each runs `python -m services.<target>`."""
+from ecs_event_patterns.config.validation import show
 
 BUILD_CONTEXT = "./services"
-"""Relative to the project directory, where Pulumi runs the program."""
+"""The bundled workers' context, relative to the project directory, where Pulumi runs the program."""
 
 DOCKER_BUILD_IMAGE = "docker-build:index:Image"
 """The type of the child that builds and pushes inside `awsx.ecr.Image` (with the CLI; the mock has none)."""
@@ -29,6 +31,7 @@ KEEP_IMAGES = 20
 """Tagged images kept per repository: enough to roll back well past the last deployment."""
 
 _PLATFORMS = {CpuArchitecture.X86_64: "linux/amd64", CpuArchitecture.ARM64: "linux/arm64"}
+_STAGE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 _REPOSITORY_URL = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<name>.+)$"
 )
@@ -63,24 +66,49 @@ def repository_arn(repository_url: str, partition: str) -> str:
     return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
 
 
+def bundled_worker(target: str) -> ImageBuild:
+    """The build of one of the bundled example workers: a target of `services/Dockerfile`."""
+    return ImageBuild(context=BUILD_CONTEXT, target=target)
+
+
+def dockerfile_path(build: ImageBuild) -> str:
+    return build.dockerfile or f"{build.context}/Dockerfile"
+
+
+def dockerfile_stages(text: str) -> list[str]:
+    """The names of a Dockerfile's stages (`FROM <image> AS <name>`), in order."""
+    return _STAGE.findall(text)
+
+
+def build_problem(build: ImageBuild) -> str | None:
+    """What Docker would refuse only mid-deployment: a missing context or Dockerfile, an unknown target."""
+    dockerfile = Path(dockerfile_path(build))
+    if not Path(build.context).is_dir():
+        return f"build context {show(build.context)} is not a directory (relative to {Path.cwd()})"
+    if not dockerfile.is_file():
+        return f"Dockerfile {show(str(dockerfile))} does not exist (relative to {Path.cwd()})"
+    stages = dockerfile_stages(dockerfile.read_text(encoding="utf-8", errors="replace"))
+    if build.target is not None and build.target.lower() not in (stage.lower() for stage in stages):
+        named = ", ".join(stages) or "none is named"
+        return f"target {show(build.target)} is not a stage of {dockerfile} (stages: {named})"
+    return None
+
+
 @dataclass(frozen=True)
 class WorkerImageArgs:
-    worker: str
-    """Which worker to build: one of WORKERS."""
+    build: ImageBuild
+    """What to build: context, Dockerfile, target and build args (`bundled_worker` for ours)."""
     cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
     """The image is built for the platform the task runs on."""
     force_delete: bool = False
     """Let `pulumi destroy` delete a repository that still holds images (dev stacks)."""
-    context: str = BUILD_CONTEXT
-    """Build context directory, relative to where Pulumi runs the program. Default: `./services`."""
-    dockerfile: str | None = None
-    """Dockerfile path, relative to the same place. Default: `<context>/Dockerfile`."""
 
 
 def check_args(name: str, args: WorkerImageArgs) -> None:
-    """A worker this repository builds; the build context and Dockerfile are checked by the tag's digest."""
-    if args.worker not in WORKERS:
-        raise ValueError(f"WorkerImage {name}: worker {args.worker!r} is not one of {', '.join(WORKERS)}")
+    """A build Docker can run: its context, Dockerfile and target exist."""
+    problem = build_problem(args.build)
+    if problem is not None:
+        raise ValueError(f"WorkerImage {name}: {problem}")
 
 
 class WorkerImage(pulumi.ComponentResource):
@@ -93,11 +121,14 @@ class WorkerImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkerImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args(name, args)
-        dockerfile = args.dockerfile or f"{args.context}/Dockerfile"
+        build = args.build
+        dockerfile = dockerfile_path(build)
         platform = docker_platform(args.cpu_architecture)
         try:
             # Read from the files now, before any child exists; awsx alone would tag every build alike.
-            tag = image_tag(args.context, dockerfile, target=args.worker, platform=platform)
+            tag = image_tag(
+                build.context, dockerfile, target=build.target, platform=platform, build_args=build.build_args
+            )
         except ValueError as error:
             raise ValueError(f"WorkerImage {name}: {error}") from error
         super().__init__("ecs-event-patterns:index:WorkerImage", name, None, opts)
@@ -126,11 +157,12 @@ class WorkerImage(pulumi.ComponentResource):
         image = awsx.ecr.Image(
             f"{name}-image",
             repository_url=repository.url,
-            context=args.context,
+            context=build.context,
             dockerfile=dockerfile,
-            target=args.worker,
+            target=build.target,
             platform=platform,
             image_tag=tag,
+            args=dict(build.build_args) or None,
             opts=pulumi.ResourceOptions(parent=self, transforms=[keep_replaced_images]),
         )
         self.image_uri = image.image_uri

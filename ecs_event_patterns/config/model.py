@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import types
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum, StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar, cast, dataclass_transform
@@ -174,6 +176,9 @@ Flag = Annotated[bool, BeforeValidator(_flag_from_config_text)]
 """A bool; in the stack config also "true" or "false" in any case, as `pulumi config set` stores it."""
 Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
 """A list of strings in the config, a tuple in code."""
+StringMapping = Annotated[Mapping[str, str], AfterValidator(StringMap)]
+"""An object of strings in the config, a dict (any mapping) in code, stored as a hashable `StringMap`; typed
+as a `Mapping`, so code that passes a dict type-checks."""
 Items = Annotated[tuple[_T, ...], BeforeValidator(_tuple_from_list)]
 """A list in the config and in code, stored as a tuple (`Items[Need]`): a frozen object's values stay put."""
 
@@ -405,6 +410,17 @@ def _flattened_holder(cls: type[Any], key: str) -> str | None:
 def is_flattened(cls: type[Any], name: str) -> bool:
     field = getattr(cls, "__pydantic_fields__", {}).get(name)
     return field is not None and FLATTENED in field.metadata
+
+
+def settings_class(annotation: object) -> type[Any] | None:
+    """The settings class a field holds: its annotation itself, or `X` of an optional `X | None`."""
+    options = [annotation] if isinstance(annotation, type) else list(typing.get_args(annotation))
+    if not isinstance(annotation, type) and not isinstance(annotation, types.UnionType):
+        return None
+    classes = [kind for kind in options if kind is not type(None)]
+    if len(classes) == 1 and isinstance(classes[0], type) and hasattr(classes[0], "__pydantic_fields__"):
+        return classes[0]
+    return None
 
 
 def config_keys_of(cls: type[Any]) -> list[str]:

@@ -25,7 +25,13 @@ from typing import Any
 from pydantic.fields import FieldInfo
 
 from ecs_event_patterns.config.environment_defaults import ENVIRONMENT_DEFAULTS, WHY_THEY_DIFFER
-from ecs_event_patterns.config.model import Allowed, bounds, config_keys_of, is_flattened
+from ecs_event_patterns.config.model import (
+    Allowed,
+    bounds,
+    config_keys_of,
+    is_flattened,
+    settings_class,
+)
 from ecs_event_patterns.config.settings import (
     FARGATE_MEMORY_BY_CPU,
     Environment,
@@ -82,6 +88,8 @@ def _value_at(settings: object, path: str) -> Any:
         if flattened is not None and part in _fields(_fields(holder)[flattened].annotation):
             value = getattr(value, flattened)
         value = getattr(value, part)
+        if value is None:
+            return None  # an optional object that is unset (`container.build`): its keys are unset too
     return value
 
 
@@ -91,6 +99,10 @@ def _fields(cls: Any) -> dict[str, FieldInfo]:
 
 
 def _shown(value: object) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, Mapping):
+        return "`{}`" if not value else ", ".join(f"`{key}: {item}`" for key, item in value.items())
     if isinstance(value, Enum):
         return f"`{value.value}`"
     if isinstance(value, bool):
@@ -121,8 +133,9 @@ def _keys(cls: Any, prefix: str, context: str) -> Iterator[_Key]:
         field = _fields(owner)[name]
         path = f"{prefix}{name}"
         meaning = " ".join(part for part in (context, _prose(field.description)) if part)
-        if _fields(field.annotation) and not is_flattened(cls, name):
-            yield from _keys(field.annotation, f"{path}.", meaning)
+        nested = settings_class(field.annotation)
+        if nested is not None and not is_flattened(cls, name):
+            yield from _keys(nested, f"{path}.", meaning)
         else:
             yield _Key(path, field, meaning)
 
@@ -142,6 +155,11 @@ def _type(field: FieldInfo) -> str:
     kind = field.annotation
     if _item_class(field) is not None:
         return "list of objects"
+    options = typing.get_args(kind)
+    if len(options) == 2 and type(None) in options:
+        kind = next(option for option in options if option is not type(None))  # optional: unset by default
+    if typing.get_origin(kind) is Mapping:
+        return "object of strings"
     if isinstance(kind, type) and issubclass(kind, Enum):
         return "string"
     if kind is bool:

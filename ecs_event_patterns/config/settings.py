@@ -16,6 +16,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from ecs_event_patterns.config.container import (
+    BATCH_VARIABLES,
+    QUEUE_VARIABLES,
+    UPLOAD_VARIABLES,
+    ContainerSettings,
+)
 from ecs_event_patterns.config.model import (
     FLATTENED,
     KEY_PREFIX_RULES,
@@ -47,6 +53,7 @@ from ecs_event_patterns.config.validation import (
 __all__ = [
     "AlertSettings",
     "BatchSettings",
+    "ContainerSettings",
     "CpuArchitecture",
     "DataSettings",
     "Egress",
@@ -349,6 +356,11 @@ class UploadSettings(JobPatternSettings):
     """Keep one result item per object version (its status and the handler's returned attributes) in a
     DynamoDB table of the pattern's, which also drops duplicate and out-of-order events. false: no table;
     every event runs the handler, which returns nothing and writes its own output (services/README.md)."""
+    container: ContainerSettings = field(default_factory=ContainerSettings)
+    """The job's container (unset: the bundled example worker)."""
+
+    def rule_problems(self) -> Iterator[Problem]:
+        return self.container.variable_problems("upload", UPLOAD_VARIABLES)
 
 
 def _schedule_problem(expression: str) -> str | None:
@@ -386,6 +398,11 @@ class BatchSettings(JobPatternSettings):
     """Retry policy of the Scheduler's RunTask target."""
     stop_timeout_seconds: StopTimeout = 120
     """Seconds between SIGTERM and SIGKILL."""
+    container: ContainerSettings = field(default_factory=ContainerSettings)
+    """The job's container (unset: the bundled example worker)."""
+
+    def rule_problems(self) -> Iterator[Problem]:
+        return self.container.variable_problems("batch", BATCH_VARIABLES)
 
     # A field validator (run on the default too), not a rule: it sees `input_prefix` only when that one is
     # valid (pydantic's `info.data`), and the problem takes output_prefix's place among the field problems.
@@ -450,8 +467,11 @@ class QueueSettings(JobPatternSettings):
     """Tasks that run on regular Fargate before Spot takes the rest."""
     stop_timeout_seconds: StopTimeout = 120
     """Seconds between SIGTERM and SIGKILL: time to finish or release in-flight jobs."""
+    container: ContainerSettings = field(default_factory=ContainerSettings)
+    """The job's container (unset: the bundled example worker)."""
 
     def rule_problems(self) -> Iterator[Problem]:
+        yield from self.container.variable_problems("queue", QUEUE_VARIABLES)
         if self.max_tasks < self.min_tasks:
             yield _relation("max_tasks", self.max_tasks, "is below", "min_tasks", self.min_tasks)
         if self.max_tasks < self.on_demand_base:

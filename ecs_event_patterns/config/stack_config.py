@@ -25,7 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from ecs_event_patterns.config.environment_defaults import ENVIRONMENT_DEFAULTS
-from ecs_event_patterns.config.model import config_keys_of, is_flattened, problems_from
+from ecs_event_patterns.config.model import config_keys_of, is_flattened, problems_from, settings_class
 from ecs_event_patterns.config.needs import partition_problems
 from ecs_event_patterns.config.settings import JOB_PATTERNS, Environment, NetworkMode, StackSettings
 from ecs_event_patterns.config.validation import Problem, SettingsError, did_you_mean, join_path, show
@@ -120,8 +120,9 @@ def config_keys() -> list[str]:
 def _keys(cls: type[Any], prefix: str) -> Iterator[str]:
     fields = cls.__pydantic_fields__
     for name in config_keys_of(cls):
-        kind = fields[name].annotation if name in fields else None  # a flattened field's key is not a field
-        if _is_settings_class(kind):
+        # A flattened field's key is not a field; an optional object (`container.build`) has keys of its own.
+        kind = settings_class(fields[name].annotation) if name in fields else None
+        if kind is not None:
             yield from _keys(kind, join_path(prefix, name))
         else:
             yield join_path(prefix, name)
@@ -221,6 +222,8 @@ def _config_shape(settings: Any) -> dict[str, Any]:
             shaped.update(_config_shape(value))
         elif dataclasses.is_dataclass(value):
             shaped[field.name] = _config_shape(value)
+        elif isinstance(value, Mapping):
+            shaped[field.name] = dict(value)  # a StringMap, as the config writes it
         else:
             shaped[field.name] = value.value if isinstance(value, Enum) else value
     return shaped

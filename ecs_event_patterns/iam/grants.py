@@ -144,6 +144,12 @@ def pull_image(repository_arn: pulumi.Input[str]) -> list[Statement]:
     ]
 
 
+def inject_parameters(parameter_arns: Sequence[pulumi.Input[str]]) -> list[Statement]:
+    """Execution role: ECS reads these SSM parameters into a container's `secrets` at task start, with
+    GetParameters only (a task role's `read_parameter` also allows GetParameter, which SDKs call)."""
+    return [allow(["ssm:GetParameters"], parameter_arns)] if parameter_arns else []
+
+
 def write_logs(log_group_arn: pulumi.Input[str]) -> list[Statement]:
     """Execution role: the awslogs driver writes streams of one log group."""
     streams = pulumi.Output.concat(log_group_arn, ":log-stream:*")

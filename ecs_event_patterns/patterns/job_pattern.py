@@ -14,8 +14,10 @@ from typing import Protocol
 import pulumi
 import pulumi_aws as aws
 
+from ecs_event_patterns.blocks.image import build_problem
 from ecs_event_patterns.blocks.secure_bucket import SecureBucket
 from ecs_event_patterns.blocks.task import TaskPlatform, WorkerTask, WorkerTaskArgs
+from ecs_event_patterns.config.container import ContainerSettings
 from ecs_event_patterns.config.needs import Needs, partition_problems
 from ecs_event_patterns.config.settings import DataSettings, FargateSize, JobPatternSettings, SettingsError
 from ecs_event_patterns.iam import arns
@@ -32,6 +34,8 @@ class JobSettings(Protocol):
     def stop_timeout_seconds(self) -> int: ...
     @property
     def needs(self) -> Needs: ...
+    @property
+    def container(self) -> ContainerSettings: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,9 +51,10 @@ class JobPatternArgs:
     """SNS topic that receives the pattern's alarms (`StoppedTaskAlerts.topic_arn`)."""
 
 
-def check_args(component: str, args: JobPatternArgs, settings: object, settings_type: type) -> None:
+def check_args(component: str, args: JobPatternArgs, settings: JobSettings, settings_type: type) -> None:
     """Each field of the expected type (a mistake of the caller, named here), settings that enable the
-    pattern, and a real topic ARN."""
+    pattern, a real topic ARN, and a team's build that Docker can run (its context, Dockerfile and target
+    exist)."""
     for name, value, expected in (
         ("settings", settings, settings_type),
         ("platform", args.platform, TaskPlatform),
@@ -67,6 +72,10 @@ def check_args(component: str, args: JobPatternArgs, settings: object, settings_
     # An Output is checked by AWS once it is known.
     if isinstance(topic, str) and not arns.is_topic_arn(topic):
         raise ValueError(f"{component}: alarm_topic_arn {topic!r} is not an SNS topic ARN")
+    build = settings.container.build
+    problem = None if build is None else build_problem(build)
+    if problem is not None:
+        raise ValueError(f"{component}: settings.container.build: {problem}")
 
 
 def _partition_checked(name: str, named: list[tuple[str, str]], partition: str) -> str:
@@ -94,7 +103,7 @@ class JobPattern(pulumi.ComponentResource):
     task_role: aws.iam.Role
     """The worker's own AWS permissions."""
     execution_role: aws.iam.Role
-    """The ECS agent's: pull the worker image, write its logs."""
+    """The ECS agent's: pull the image, write its logs, read the container's secrets."""
     log_group: aws.cloudwatch.LogGroup
     """The worker's logs."""
     bucket_name: pulumi.Output[str]
@@ -102,7 +111,7 @@ class JobPattern(pulumi.ComponentResource):
     dead_letter_queue_url: pulumi.Output[str]
     dead_letter_queue_arn: pulumi.Output[str]
     image_uri: pulumi.Output[str]
-    """The worker image, pinned by digest."""
+    """What the task runs: a built image pinned by digest, or the existing image's reference as given."""
     task_definition_arn: pulumi.Output[str]
 
     def _worker_task(
@@ -128,6 +137,7 @@ class JobPattern(pulumi.ComponentResource):
                 stop_timeout_seconds=settings.stop_timeout_seconds,
                 environment=environment,
                 task_role_statements=[*task_role_statements, *self._needs_statements(name, settings.needs)],
+                container=settings.container,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -162,7 +172,7 @@ class JobPattern(pulumi.ComponentResource):
         self.bucket_arn = bucket.arn
         self.dead_letter_queue_url = dead_letter_queue.url
         self.dead_letter_queue_arn = dead_letter_queue.arn
-        self.image_uri = task.image.image_uri
+        self.image_uri = task.image_uri
         self.task_definition_arn = task.task_definition.arn
         return {
             "bucketName": self.bucket_name,

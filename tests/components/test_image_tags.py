@@ -14,8 +14,10 @@ from ecs_event_patterns.blocks.image import (
     DOCKER_BUILD_IMAGE,
     WorkerImage,
     WorkerImageArgs,
+    bundled_worker,
     keep_replaced_images,
 )
+from ecs_event_patterns.config.container import ImageBuild
 from ecs_event_patterns.config.settings import CpuArchitecture
 from tools import pulumi_mocks
 
@@ -40,7 +42,7 @@ def deployed_tag(project: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The tag `awsx.ecr.Image` gets on a fresh mock run, with the program run from `project`."""
     monkeypatch.chdir(project)
     monitor = pulumi_mocks.install(stack="dev")
-    pulumi_mocks.run(lambda: WorkerImage("queue", WorkerImageArgs(worker="worker")))
+    pulumi_mocks.run(lambda: WorkerImage("queue", WorkerImageArgs(build=bundled_worker("worker"))))
     [image] = monitor.of_type("awsx:ecr:Image")
     assert image.inputs["context"] == "./services"
     tag = image.inputs["imageTag"]
@@ -157,8 +159,10 @@ def test_a_dockerfile_specific_ignore_file_wins(tmp_path: Path):
 def test_a_missing_context_fails_before_any_resource(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     monitor = pulumi_mocks.install(stack="dev")
-    args = WorkerImageArgs(worker="ingest", cpu_architecture=CpuArchitecture.ARM64, context="./jobs")
-    with pytest.raises(ValueError, match=r"WorkerImage upload: build context './jobs' is not a directory"):
+    args = WorkerImageArgs(
+        build=ImageBuild(context="./jobs", target="ingest"), cpu_architecture=CpuArchitecture.ARM64
+    )
+    with pytest.raises(ValueError, match=r'WorkerImage upload: build context "./jobs" is not a directory'):
         pulumi_mocks.run(lambda: WorkerImage("upload", args))
     assert monitor.recorded == []
 
@@ -167,7 +171,7 @@ def test_a_new_tag_does_not_delete_the_image_a_rollback_needs(project: Path, mon
     """A new tag replaces awsx's docker-build child, whose delete would remove the old image from ECR."""
     monkeypatch.chdir(project)
     monitor = pulumi_mocks.install(stack="dev")
-    pulumi_mocks.run(lambda: WorkerImage("queue", WorkerImageArgs(worker="worker")))
+    pulumi_mocks.run(lambda: WorkerImage("queue", WorkerImageArgs(build=bundled_worker("worker"))))
     [image] = monitor.of_type("awsx:ecr:Image")
     assert image.transforms == 1
 

@@ -195,7 +195,10 @@ def test_image_repository_and_build(monitor: RecordingMonitor):
 def test_invalid_inputs_fail_before_any_child(monitor: RecordingMonitor):
     with pytest.raises(ValueError, match=r"stop_timeout_seconds 121 is outside Fargate's 2\.\.120"):
         build(stop_timeout_seconds=121)
-    with pytest.raises(ValueError, match=r"worker 'scan' is not one of ingest, report, worker"):
+    with pytest.raises(
+        ValueError,
+        match=r'target "scan" is not a stage of services/Dockerfile \(stages: build, runtime, ingest, report, worker\)',
+    ):
         build(worker="scan")
     assert [r.type for r in monitor.recorded if r.custom] == []
 

@@ -40,12 +40,18 @@ def value_at(settings: StackSettings, key: str) -> Any:
     *sections, leaf = key.split(".")
     for section in sections:
         value = getattr(value, section)
+        if value is None:
+            return None  # an unset optional object (`upload.container.build`): its keys are unset
     if leaf in ("cpu", "memory"):  # a task size's keys sit beside its section's other keys
         value = value.size
     return getattr(value, leaf)
 
 
 def rendered(value: object) -> str:
+    if value is None:
+        return "unset"
+    if value == {}:
+        return "{}"
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, bool):

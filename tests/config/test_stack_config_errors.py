@@ -338,7 +338,7 @@ BAD_CONFIGS = [
         {"upload": {"size": {"cpu": 512, "memory": 1024}}},
         "dev",
         "upload.size: unknown key; allowed: enabled, needs, cpu, memory, key_prefix, key_suffixes, "
-        "retry, stop_timeout_seconds, store_results",
+        "retry, stop_timeout_seconds, store_results, container",
         id="size-is-flattened",
     ),
     pytest.param(

@@ -199,12 +199,14 @@ def test_edge_values_are_accepted(section, values):
 def test_config_keys_list_every_leaf_key_once():
     keys = config_keys()
 
-    assert len(keys) == len(set(keys)) == 49 + 3 * 7  # each job pattern's 7 kinds of needs
+    assert len(keys) == len(set(keys)) == 49 + 3 * 7 + 3 * 9  # each job pattern's 7 needs, 9 container keys
     assert {
         "environment",
         "queue.max_tasks",
         "upload.cpu",
         "batch.retry.max_attempts",
         "alerts.emails",
+        "upload.container.build.context",
+        "queue.container.secrets",
     } <= set(keys)
     assert not any(key.endswith(".size") or ".size." in key for key in keys)
