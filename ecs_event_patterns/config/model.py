@@ -24,7 +24,7 @@ import functools
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum, StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar, cast, dataclass_transform
 
@@ -111,11 +111,6 @@ def _strings(value: object) -> object:
     return tuple(value)
 
 
-def _tuple_from_list(value: object) -> object:
-    # In both modes: after a validator the value is a Python object, and strict mode's tuple takes no list.
-    return tuple(value) if isinstance(value, list) else value
-
-
 class SettingsEnum(StrEnum):
     """Base of every settings enum: in code, a field also takes the member's value as a plain string.
 
@@ -179,8 +174,18 @@ Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]
 StringMapping = Annotated[Mapping[str, str], AfterValidator(StringMap)]
 """An object of strings in the config, a dict (any mapping) in code, stored as a hashable `StringMap`; typed
 as a `Mapping`, so code that passes a dict type-checks."""
-Items = Annotated[tuple[_T, ...], BeforeValidator(_tuple_from_list)]
-"""A list in the config and in code, stored as a tuple (`Items[Need]`): a frozen object's values stay put."""
+
+
+def _a_list(value: object) -> object:
+    if isinstance(value, str | Mapping) or not isinstance(value, list | tuple):
+        raise ValueError(f"{show(value)} is not a list; write a list, such as [{show(value)}]")
+    return list(value)
+
+
+Listed = Annotated[Sequence[_T], BeforeValidator(_a_list), AfterValidator(tuple)]
+"""A list, in the config and in code (where an item may also be a dict of its class's keys), stored as a
+tuple, so a frozen object's values stay put; a single value is refused with the list to write. Declared a
+`Sequence`, not a `tuple`, so that a list type-checks in code."""
 
 
 KEY_PREFIX_RULES = "no leading `/`, no `*`, `?` or `${`, at most 1024 bytes of UTF-8, no control characters"

@@ -18,12 +18,20 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema
 from pydantic_core import CoreSchema, core_schema
 
-from ecs_event_patterns.config.model import Allowed, Flag, KeyPrefix, SettingsModel, checked, settings_model
+from ecs_event_patterns.config.model import (
+    Allowed,
+    Flag,
+    KeyPrefix,
+    Listed,
+    SettingsModel,
+    checked,
+    settings_model,
+)
 from ecs_event_patterns.config.validation import Problem, did_you_mean, show
 from ecs_event_patterns.iam import arns
 
@@ -34,19 +42,6 @@ _WILDCARD_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
 _SID = re.compile(r"^[A-Za-z0-9]*$")
 EFFECTS = ("Allow", "Deny")
 TABLE_ACCESS = ("read", "write", "read-write")
-
-
-def _single_value(value: object) -> object:
-    if isinstance(value, str | Mapping) or not isinstance(value, list | tuple):
-        raise ValueError(f"{show(value)} is not a list; write a list, such as [{show(value)}]")
-    return list(value)
-
-
-_T = TypeVar("_T")
-Listed = Annotated[Sequence[_T], BeforeValidator(_single_value), AfterValidator(tuple)]
-"""A list, in the config and in code (where an item may also be a dict of its class's keys, see `model.py`),
-stored as a tuple; a single value is refused with the list to write. Declared a `Sequence`, not a `tuple`,
-so that a list type-checks in code."""
 
 
 def _arn(*kinds: arns.ArnKind) -> AfterValidator:

@@ -12,7 +12,7 @@ from enum import Enum
 import pytest
 from pydantic import TypeAdapter
 
-from ecs_event_patterns.config.model import Items, SettingsEnum, SettingsModel, StringMap, settings_model
+from ecs_event_patterns.config.model import Listed, SettingsEnum, SettingsModel, StringMap, settings_model
 from ecs_event_patterns.config.settings import (
     AlertSettings,
     CpuArchitecture,
@@ -126,7 +126,7 @@ def test_a_flattened_config_key_written_in_code_says_where_it_belongs():
 @settings_model
 class _Job(SettingsModel):
     environment: StringMap = dataclasses.field(default_factory=StringMap)
-    ports: Items[int] = ()
+    ports: Listed[int] = ()
 
 
 def test_a_string_map_written_as_a_dict_is_frozen_and_hashable():
@@ -151,8 +151,8 @@ def test_a_string_map_refuses_what_is_not_strings():
 
 
 def test_items_written_as_a_list_are_stored_as_a_tuple_and_keep_strict_items():
-    assert _Job(ports=[80, 443]).ports == (80, 443)  # type: ignore[arg-type]
-    assert problems(lambda: _Job(ports=["80"])) == [  # type: ignore[arg-type]
+    assert _Job(ports=[80, 443]).ports == (80, 443)
+    assert problems(lambda: _Job(ports=["80"])) == [  # type: ignore[list-item]
         'ports[0]: "80" is not a whole number'
     ]
 
