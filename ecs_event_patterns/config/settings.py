@@ -555,6 +555,7 @@ class StackSettings(SettingsModel):
                 "and `pulumi stack rm`",
                 switches,
             )
+        yield from self._unreachable_image_problems()
         # One stack, one partition: the needs of all its jobs agree (each pattern's own needs already do).
         yield from partition_problems(
             (f"{section}.needs.{path}", arn)
@@ -563,6 +564,24 @@ class StackSettings(SettingsModel):
         )
         if self.environment is Environment.PROD:
             yield from self._prod_problems()
+
+    def _unreachable_image_problems(self) -> Iterator[Problem]:
+        """A public registry is on the internet, which tasks behind VPC endpoints alone cannot reach (they
+        pull from ECR through the ecr.api, ecr.dkr and S3 endpoints)."""
+        private = (
+            self.network.mode is NetworkMode.ISOLATED_VPC and self.network.egress is Egress.VPC_ENDPOINTS
+        )
+        for section in JOB_PATTERNS if private else ():
+            settings = getattr(self, section)
+            reference = settings.container.image_reference
+            if settings.enabled and reference is not None and reference.ecr is None:
+                yield Problem(
+                    f"{section}.container.image",
+                    f"{show(reference.text)} is on {reference.public_registry}, which the tasks cannot "
+                    'reach: network.egress is "vpc-endpoints" (no internet, only AWS endpoints); push the '
+                    'image to an ECR repository of the stack\'s region, or set network.egress to "nat"',
+                    (f"{section}.container.image", "network.mode", "network.egress", f"{section}.enabled"),
+                )
 
     def _prod_problems(self) -> Iterator[Problem]:
         """What prod may not go without: someone who hears of failures, private subnets, recoverable data

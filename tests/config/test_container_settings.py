@@ -30,6 +30,7 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 PARAMETER = "arn:aws:ssm:eu-west-1:123456789012:parameter/jobs/api-token"
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jobs/db-AbC123"
+PUBLIC = f"public.ecr.aws/acme/jobs@{DIGEST}"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -342,3 +343,25 @@ def test_stack_config_of_a_team_job():
     assert upload.secrets == {"API_TOKEN": PARAMETER}
     assert settings.queue.container.image == f"{ECR}/jobs@{DIGEST}"
     assert settings.batch.container == ContainerSettings()
+
+
+def test_a_public_image_behind_vpc_endpoints_alone_is_refused():
+    network = {"mode": "isolated-vpc", "egress": "vpc-endpoints"}
+    found = parse(
+        {"network": network, "batch": {"container": {"image": f"public.ecr.aws/acme/jobs@{DIGEST}"}}}
+    )
+    assert found == [
+        f'batch.container.image: "public.ecr.aws/acme/jobs@{DIGEST}" is on public.ecr.aws, which the tasks '
+        'cannot reach: network.egress is "vpc-endpoints" (no internet, only AWS endpoints); push the image to '
+        'an ECR repository of the stack\'s region, or set network.egress to "nat"'
+    ]
+    # Through a NAT, from ECR, or in a pattern the stack leaves out, the same image is fine.
+    assert parse_stack_config(
+        {"network": {**network, "egress": "nat"}, "batch": {"container": {"image": PUBLIC}}}, "dev"
+    )
+    assert parse_stack_config(
+        {"network": network, "batch": {"container": {"image": f"{ECR}/jobs@{DIGEST}"}}}, "dev"
+    )
+    assert parse_stack_config(
+        {"network": network, "batch": {"enabled": False, "container": {"image": PUBLIC}}}, "dev"
+    )
