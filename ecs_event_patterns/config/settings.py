@@ -352,7 +352,9 @@ class UploadSettings(JobPatternSettings):
     """Retry policy of EventBridge's RunTask target."""
     stop_timeout_seconds: StopTimeout = 30
     """Seconds between SIGTERM and SIGKILL."""
-    store_results: Annotated[Flag, Allowed("false: the job's handler returns nothing")] = True
+    store_results: Annotated[
+        Flag, Allowed("false only with a `container` of your own, whose handler returns nothing")
+    ] = True
     """Keep one result item per object version (its status and the handler's returned attributes) in a
     DynamoDB table of the pattern's, which also drops duplicate and out-of-order events. false: no table;
     every event runs the handler, which returns nothing and writes its own output (services/README.md)."""
@@ -360,7 +362,16 @@ class UploadSettings(JobPatternSettings):
     """The job's container (unset: the bundled example worker)."""
 
     def rule_problems(self) -> Iterator[Problem]:
-        return self.container.variable_problems("upload", UPLOAD_VARIABLES)
+        yield from self.container.variable_problems("upload", UPLOAD_VARIABLES)
+        if not self.store_results and self.container.build is None and self.container.image is None:
+            yield Problem(
+                "store_results",
+                "false, but the job is the bundled example worker (services.ingest), whose results are the "
+                "table's items: without a table it stops at start (exit 2); give the job a container of its "
+                "own (container.build or container.image) whose handler returns nothing, or remove "
+                "store_results",
+                ("store_results", "container"),
+            )
 
 
 def _schedule_problem(expression: str) -> str | None:

@@ -2,20 +2,24 @@
 
 import json
 
-from ecs_event_patterns.config.settings import UploadSettings
+from ecs_event_patterns.config.settings import ContainerSettings, UploadSettings
 from ecs_event_patterns.patterns.upload_processing.component import UploadProcessing
-from tests.components.test_upload_processing import CHILDREN, args
+from tests.components.test_upload_processing import ACCOUNT, CHILDREN, args
 from tests.support.run_task import deploy_and_read, direct_children, policy_statements
 from tools.pulumi_mocks import RecordingMonitor
 
 OUTPUTS = ("bucket_name", "bucket_arn", "rule_arn", "image_uri", "task_definition_arn")
+OWN_JOB = ContainerSettings(image=f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/team-jobs@sha256:{'a' * 64}")
+"""A job that stores no results is a team's own: the bundled ingest worker's results are the table's items."""
 
 
 def deploy_without_results() -> tuple[UploadProcessing, dict]:
     built: list[UploadProcessing] = []
 
     def build() -> UploadProcessing:
-        built.append(UploadProcessing("upload", args(settings=UploadSettings(store_results=False))))
+        built.append(
+            UploadProcessing("upload", args(settings=UploadSettings(store_results=False, container=OWN_JOB)))
+        )
         return built[0]
 
     outputs = deploy_and_read(build, OUTPUTS)

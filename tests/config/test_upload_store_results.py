@@ -6,15 +6,18 @@ from tests.config.conftest import Problems
 from tests.config.test_enabled_patterns import PROD
 
 UNPROTECTED = {"data": {"deletion_protection": False, "point_in_time_recovery": False}}
+OWN_JOB = {"image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/team-jobs@sha256:{'a' * 64}"}
+WITHOUT_RESULTS = {"store_results": False, "container": OWN_JOB}
 
 
 def test_results_are_stored_unless_the_config_says_otherwise():
     assert UploadSettings().store_results is True
-    assert parse_stack_config({"upload": {"store_results": "false"}}, "dev").upload.store_results is False
+    without = parse_stack_config({"upload": {**WITHOUT_RESULTS, "store_results": "false"}}, "dev")
+    assert without.upload.store_results is False
 
 
 def test_prod_needs_no_table_protection_without_a_results_table():
-    settings = parse_stack_config({**PROD, **UNPROTECTED, "upload": {"store_results": False}}, "prod")
+    settings = parse_stack_config({**PROD, **UNPROTECTED, "upload": WITHOUT_RESULTS}, "prod")
 
     assert (settings.upload.store_results, settings.data.point_in_time_recovery) == (False, False)
 
@@ -25,6 +28,15 @@ def test_prod_needs_table_protection_with_a_results_table(problems_of: Problems)
         "write or a mistaken delete",
         "data.deletion_protection: false is not allowed in prod; the results table must survive a bad write "
         "or a mistaken delete",
+    ]
+
+
+def test_the_bundled_worker_cannot_go_without_its_table(problems_of: Problems):
+    assert problems_of({"upload": {"store_results": False}}) == [
+        "upload.store_results: false, but the job is the bundled example worker (services.ingest), whose "
+        "results are the table's items: without a table it stops at start (exit 2); give the job a "
+        "container of its own (container.build or container.image) whose handler returns nothing, or "
+        "remove store_results"
     ]
 
 

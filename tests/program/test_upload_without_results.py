@@ -10,13 +10,20 @@ from tools.stack_files import read_stack_config
 from tools.stack_program import ROOT, install_stack, run_program
 
 TABLE = "aws:dynamodb/table:Table"
+OWN_JOB = {"build": {"context": "examples/own-job", "target": "word-count"}}
+"""A team's own container (the graph does not depend on what its handler returns)."""
 
 
 def test_no_table_no_export_and_every_other_urn_unchanged():
     config = read_stack_config(ROOT, "dev").values
     section = "ecs-event-patterns:upload"
     monitor = install_stack(
-        "dev", {section: json.dumps({**json.loads(config.get(section, "{}")), "store_results": False})}
+        "dev",
+        {
+            section: json.dumps(
+                {**json.loads(config.get(section, "{}")), "store_results": False, "container": OWN_JOB}
+            )
+        },
     )
     exports = run_program()
 
