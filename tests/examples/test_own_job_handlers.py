@@ -15,8 +15,8 @@ from textstats.counting import TextStats, count_text
 
 from ecs_runtime import ObjectStream, RejectedObjectError
 from ecs_runtime.upload.results import item_key
+from tests.examples.own_job import EXAMPLE
 from tests.services.support import (
-    REPO_ROOT,
     RUNTIME_SOURCE,
     Aws,
     LogTail,
@@ -26,7 +26,6 @@ from tests.services.support import (
     start,
 )
 
-EXAMPLE = REPO_ROOT / "examples" / "own-job"
 TEXT = "one two three\nvier fünf\n".encode()
 """2 lines, 5 words, 24 characters in 25 bytes (ü is two)."""
 OURS = ("ecs_runtime", "services", "ecs_event_patterns", "tools")
@@ -98,6 +97,28 @@ def test_word_count_stores_the_counts_in_the_result_item(aws: Aws) -> None:
     }
     processed = finished.event("object.processed")
     assert (processed["bytes_read"], processed["lines"], processed["words"]) == (25, 2, 5)
+
+
+def test_word_count_without_a_results_table_stops_at_start(aws: Aws) -> None:
+    """Its counts have nowhere to go when the pattern stores no results: exit 2 before reading anything."""
+    finished = run(
+        "ecs_runtime.upload",
+        container_env(
+            aws,
+            "word-count",
+            BUCKET="text-uploads",
+            OBJECT_KEY="incoming/notes.txt",
+            OBJECT_SIZE="25",
+            OBJECT_ETAG="0123456789abcdef0123456789abcdef",
+            OBJECT_SEQUENCER="0A",
+        ),
+    )
+
+    assert finished.returncode == 2, finished
+    assert finished.event("settings.invalid")["message"].startswith(
+        "RESULTS_TABLE is required by this handler, which returns result attributes, but not set"
+    )
+    assert not finished.events("object.reading")
 
 
 def test_publish_stats_writes_the_signed_counts_to_the_publishing_bucket(aws: Aws) -> None:

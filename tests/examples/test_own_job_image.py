@@ -6,16 +6,13 @@ from __future__ import annotations
 import importlib
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from ecs_event_patterns.blocks.build_context import context_files
 from ecs_runtime.handlers import ObjectHandler
 from ecs_runtime.queue import QueueHandlers
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "own-job"
+from tests.examples.own_job import EXAMPLE, ROOT
 
 
 def instructions() -> list[str]:
