@@ -27,6 +27,16 @@ BENCHMARKS: dict[str, Callable[[bool], list[Section]]] = {
 }
 
 
+def _load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have been waited for."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
@@ -38,10 +48,11 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     sections: list[Section] = []
     started = time.monotonic()
-    load_at_start = "/".join(f"{value:.1f}" for value in os.getloadavg())
+    load_at_start = _load()
     failed = False
+    shares: list[str] = []
     for name in arguments.names or list(BENCHMARKS):
-        began = time.monotonic()
+        began, cpu_before, load_before = time.monotonic(), _cpu_seconds(), _load()
         print(f"== {name}", file=sys.stderr, flush=True)
         try:
             produced = BENCHMARKS[name](arguments.quick)
@@ -51,14 +62,21 @@ def main(argv: list[str]) -> int:
         for section in produced:
             sections.append(section)
             print(section.markdown(), flush=True)
-        print(f"== {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
-    load = "/".join(f"{value:.1f}" for value in os.getloadavg())
+        share = (
+            f"{name} {time.monotonic() - began:.0f} s ({_cpu_seconds() - cpu_before:.0f} s CPU; load "
+            f"{load_before} -> {_load()})"
+        )
+        shares.append(share)
+        print(f"== {share}", file=sys.stderr, flush=True)
     sections.append(
         Section(
             "Run",
             notes=[
-                f"`make bench` took {time.monotonic() - started:.0f} s; load average at the start "
-                f"{load_at_start}, at the end {load} (1/5/15 min): other work shared the cores."
+                f"`make bench` took {time.monotonic() - started:.0f} s: {'; '.join(shares)}. CPU is this "
+                "process's and every process it started and waited for (servers, workers, baselines): about "
+                "what a part takes on a quiet machine, less where two processes work at once, more where it "
+                "waits (delays, polls); load averages are 1/5/15 min, at the start "
+                f"{load_at_start}, at the end {_load()}: other work shared the cores."
             ],
         )
     )
