@@ -26,7 +26,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import Enum, StrEnum
-from typing import Annotated, Any, ClassVar, TypeVar, cast, dataclass_transform
+from typing import Annotated, Any, TypeVar, cast, dataclass_transform
 
 import annotated_types
 import pydantic.dataclasses
@@ -211,8 +211,10 @@ KeyPrefix = Annotated[str, checked(key_prefix_problem), Allowed(f"{KEY_PREFIX_RU
 class SettingsModel:
     """Base of every settings class: subclasses are declared with `@settings_model`."""
 
-    REFUSED_KEYS: ClassVar[Mapping[str, str]] = {}
-    """Keys that are not unknown but refused, each with why and what to write instead."""
+    @classmethod
+    def refused_key(cls, key: str) -> str | None:
+        """Why `key` is refused, for a key that is not unknown but wrong (and what to write instead)."""
+        return None
 
     def rule_problems(self) -> Iterator[Problem]:
         """Problems of the rules between this object's fields; checked even when another field is wrong."""
@@ -361,8 +363,8 @@ def _message(cls: type[Any], item: ErrorDetails, cause: object) -> str:
             arguments = ", ".join(f"{key}=..." for key in of.__pydantic_fields__)
             where = f"in code, a field of {holder}, not of {cls.__name__}"
             return f"{where}: write {holder}={of.__name__}({arguments})"
-        refused: Mapping[str, str] = getattr(cls, "REFUSED_KEYS", {})
-        return refused.get(str(loc[-1])) or unknown_key_message(str(loc[-1]), config_keys_of(cls))
+        refused = cls.refused_key(str(loc[-1])) if issubclass(cls, SettingsModel) else None
+        return refused or unknown_key_message(str(loc[-1]), config_keys_of(cls))
     if value is None:
         return "null is not allowed; remove the key to use the default"
     if isinstance(cause, ValueError):

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema
 from pydantic_core import CoreSchema, core_schema
@@ -242,16 +242,20 @@ Strings = Annotated[Listed[str], BeforeValidator(_one_or_more)]
 """A string or a list of strings, as IAM writes `Action` and `Resource`."""
 
 
+_REFUSED_STATEMENT_KEYS = {
+    "NotAction": "refused: NotAction grants every action it does not list; list the actions in Action",
+    "NotResource": "refused: NotResource grants every resource it does not list; list the ARNs in Resource",
+    "Principal": "refused: a role's own policy has no Principal (the task role is the principal)",
+}
+
+
 @settings_model
 class RawStatement(SettingsModel):
     """One IAM statement (keys as IAM spells them), appended to the task role as written."""
 
-    REFUSED_KEYS: ClassVar[Mapping[str, str]] = {
-        "NotAction": "refused: NotAction grants every action it does not list; list the actions in Action",
-        "NotResource": "refused: NotResource grants every resource it does not list; list the ARNs in "
-        "Resource",
-        "Principal": "refused: a role's own policy has no Principal (the task role is the principal)",
-    }
+    @classmethod
+    def refused_key(cls, key: str) -> str | None:
+        return _REFUSED_STATEMENT_KEYS.get(key)
 
     Action: Annotated[Strings, AfterValidator(_actions), Allowed("exact `service:Action`s, no wildcard")]
     """The actions, such as `s3:GetObject`."""
@@ -306,6 +310,12 @@ class Needs(SettingsModel):
         yield from partition_problems(self.named_arns())
 
 
+@dataclass(frozen=True)
+class PartitionProblem(Problem):
+    """An ARN of another partition than the others (or the stack region's): the stack config, which knows the
+    region, replaces the comparisons between ARNs with its own against the region."""
+
+
 def partition_problems(
     named: Iterator[tuple[str, str]], expected: str | None = None, why: str = ""
 ) -> Iterator[Problem]:
@@ -322,7 +332,7 @@ def partition_problems(
                 continue
             expected, why = first[1], f"{first[0]} is in {first[1]}"
         if arn.partition != expected:
-            yield Problem(
+            yield PartitionProblem(
                 path,
                 f"{show(value)} is in partition {arn.partition}, but {why}; a task role can only be granted "
                 f"resources of its own partition: write the ARN as arn:{expected}:...",

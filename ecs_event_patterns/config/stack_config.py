@@ -26,7 +26,7 @@ from pydantic.fields import FieldInfo
 
 from ecs_event_patterns.config.environment_defaults import ENVIRONMENT_DEFAULTS
 from ecs_event_patterns.config.model import config_keys_of, is_flattened, problems_from, settings_class
-from ecs_event_patterns.config.needs import partition_problems
+from ecs_event_patterns.config.needs import PartitionProblem, partition_problems
 from ecs_event_patterns.config.settings import JOB_PATTERNS, Environment, NetworkMode, StackSettings
 from ecs_event_patterns.config.validation import Problem, SettingsError, did_you_mean, join_path, show
 from ecs_event_patterns.iam import arns
@@ -76,8 +76,7 @@ def parse_stack_config(raw: Mapping[str, object], stack: str, region: str | None
         settings = _STACK_SETTINGS.validate_json(json.dumps(document, default=str))
     except ValidationError as error:
         problems += problems_from(StackSettings, error.errors(include_url=False))
-    else:
-        problems += _region_partition_problems(settings, region)
+    problems = _with_region_partition(problems, document, region)
     if problems:
         raise SettingsError(problems, subject=f'config of stack "{stack}" (namespace {PROJECT})')
     return settings
@@ -97,19 +96,39 @@ def load_stack_config() -> StackSettings:
     return parse_stack_config(raw, pulumi.get_stack(), pulumi.Config("aws").get("region"))
 
 
-def _region_partition_problems(settings: StackSettings, region: str | None) -> list[Problem]:
-    """Every need's ARN against the partition of the stack's region. Without `aws:region` (the provider then
-    takes the region from the environment) the job pattern checks it against `aws.get_partition` at
+def _with_region_partition(
+    problems: list[Problem], document: Mapping[str, object], region: str | None
+) -> list[Problem]:
+    """With the stack's region known, every ARN of the jobs' needs is compared with the region's partition
+    (replacing the comparisons of ARNs with each other), from the document as written: so the comparison is
+    made even where other keys, or the same needs, have problems. Without `aws:region` (the provider then
+    takes the region from the environment) the job pattern compares them with `aws.get_partition` at
     preview instead."""
     partition = arns.partition_of_region(region) if region else None
     if partition is None:
-        return []
+        return problems
     named = (
-        (f"{section}.needs.{path}", arn)
+        (path, value)
         for section in JOB_PATTERNS
-        for path, arn in getattr(settings, section).needs.named_arns()
+        if isinstance(part := document.get(section), Mapping)
+        for path, value in _strings_in(part.get("needs"), f"{section}.needs")
+        if value.startswith("arn:")
     )
-    return list(partition_problems(named, partition, f'the stack\'s region "{region}" is in {partition}'))
+    why = f'the stack\'s region "{region}" is in {partition}'
+    kept = [problem for problem in problems if not isinstance(problem, PartitionProblem)]
+    return kept + list(partition_problems(named, partition, why))
+
+
+def _strings_in(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """(key path, string) of every string in a decoded JSON value."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings_in(item, join_path(path, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings_in(item, f"{path}[{index}]")
 
 
 def config_keys() -> list[str]:
