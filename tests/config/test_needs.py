@@ -2,9 +2,11 @@
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 import pulumi
 import pytest
+from ruamel.yaml import YAML
 
 from ecs_event_patterns.config.needs import (
     Condition,
@@ -341,3 +343,18 @@ def test_needs_written_naturally_in_code():
     )
     assert isinstance(needs.read_objects, tuple)
     assert isinstance(needs.statements[0].Action, tuple)
+
+
+def test_the_documented_example_is_what_the_parser_reads_and_the_code_example_builds():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = doc.split("## Needs: what a job may touch", 1)[1].split("\n## ", 1)[0]
+    yaml_block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    python_block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    config = YAML(typ="safe").load(yaml_block)["config"]
+    written: dict[str, object] = {}
+    exec(python_block, written)  # noqa: S102 - the doc's own example, run as a reader would
+
+    settings = parse_stack_config({"queue": config["ecs-event-patterns:queue"]}, "dev", config["aws:region"])
+
+    assert settings.queue.needs == written["needs"]
+    assert len(list(settings.queue.needs.named_arns())) == 5
