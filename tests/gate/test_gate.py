@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -196,13 +197,45 @@ def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
     assert result["violations"] == []
 
 
-def test_the_gate_of_a_checkout_runs_from_any_directory_with_the_repositorys_packs(tmp_path):
-    completed = gate("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json", cwd=tmp_path)
+def test_the_console_command_runs_from_any_directory_with_the_repositorys_packs(tmp_path):
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["policy-gate"].split(":")
+    source = ROOT / (module.replace(".", "/") + ".py")
+    # What the installed command does, with nothing of the checkout on the path (`-I`: no PYTHONPATH, no
+    # current directory): the command's module, loaded from its file, must find the gate itself.
+    command = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location({module!r}, {str(source)!r})\n"
+        "command = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(command)\n"
+        f"sys.exit(command.{function}())\n"
+    )
+    arguments = ("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json")
+    completed = subprocess.run(
+        [sys.executable, "-I", "-c", command, *arguments],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 1, completed.stderr
     result = json.loads(completed.stdout)
     assert [pack["path"] for pack in result["packs"]] == [str(ROOT / "policies" / "ecs_guardrails")]
     assert [violation["policy"] for violation in result["violations"]] == ["task-role-no-wildcard-actions"]
     assert result["packs"][0]["policies"]["task-role-no-wildcard-actions"] == "mandatory"  # prod's config
+
+
+def test_the_console_command_outside_a_checkout_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    from ecs_event_patterns import policy_gate_command
+
+    monkeypatch.setattr(policy_gate_command, "CHECKOUT", tmp_path)
+    assert policy_gate_command.main(["--stack", "dev"]) == 2
+    assert capsys.readouterr().err == (
+        f"policy-gate: the gate runs from a checkout of ecs-event-patterns, and this installation is not one "
+        f"({tmp_path} has no tools/policy_gate); install the checkout editable (pip install -e <checkout>), "
+        "or run python -m tools.policy_gate in it\n"
+    )
 
 
 def test_pack_that_does_not_start_is_an_error_with_its_traceback(tmp_path):

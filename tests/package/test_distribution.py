@@ -128,7 +128,10 @@ def test_the_wheel_holds_ecs_event_patterns_only(wheel: Path):
     assert top_level == {"ecs_event_patterns"}
     assert sources <= set(files), f"left out: {sorted(sources - set(files))}"
     assert "ecs_event_patterns/py.typed" in files  # a team's mypy reads the components' hints
-    assert not any(name.endswith(".dist-info/entry_points.txt") for name in files)  # no commands
+    (entry_points,) = [name for name in files if name.endswith(".dist-info/entry_points.txt")]
+    with zipfile.ZipFile(wheel) as archive:
+        commands = archive.read(entry_points).decode().split()
+    assert commands == ["[console_scripts]", "policy-gate", "=", "ecs_event_patterns.policy_gate_command:main"]
 
 
 def test_the_wheel_declares_the_dependencies_of_pyproject(wheel: Path):
