@@ -52,6 +52,20 @@ def container_env(aws: Aws, target: str, **settings: str) -> dict[str, str]:
     }
 
 
+def word_count_env(aws: Aws, etag: str, **table: str) -> dict[str, str]:
+    """What the upload rule's input transformer sets for an upload of TEXT as `incoming/notes 2026.txt`."""
+    return container_env(
+        aws,
+        "word-count",
+        BUCKET="text-uploads",
+        OBJECT_KEY="incoming/notes+2026.txt",  # URL-encoded, as S3 events carry it
+        OBJECT_SIZE=str(len(TEXT)),
+        OBJECT_ETAG=etag,
+        OBJECT_SEQUENCER="0055AED6DCD90281E5",
+        **table,
+    )
+
+
 def test_word_count_stores_the_counts_in_the_result_item(aws: Aws) -> None:
     s3, dynamodb = aws.client("s3"), aws.client("dynamodb")
     s3.create_bucket(Bucket="text-uploads")
@@ -59,19 +73,7 @@ def test_word_count_stores_the_counts_in_the_result_item(aws: Aws) -> None:
     key = "incoming/notes 2026.txt"
     etag = s3.put_object(Bucket="text-uploads", Key=key, Body=TEXT)["ETag"].strip('"')
 
-    finished = run(
-        "ecs_runtime.upload",
-        container_env(
-            aws,
-            "word-count",
-            BUCKET="text-uploads",
-            OBJECT_KEY="incoming/notes+2026.txt",  # URL-encoded, as S3 events carry it
-            OBJECT_SIZE=str(len(TEXT)),
-            OBJECT_ETAG=etag,
-            OBJECT_SEQUENCER="0055AED6DCD90281E5",
-            RESULTS_TABLE="text-results",
-        ),
-    )
+    finished = run("ecs_runtime.upload", word_count_env(aws, etag, RESULTS_TABLE="text-results"))
 
     assert finished.returncode == 0, finished
     item = dynamodb.get_item(
@@ -101,18 +103,7 @@ def test_word_count_stores_the_counts_in_the_result_item(aws: Aws) -> None:
 
 def test_word_count_without_a_results_table_stops_at_start(aws: Aws) -> None:
     """Its counts have nowhere to go when the pattern stores no results: exit 2 before reading anything."""
-    finished = run(
-        "ecs_runtime.upload",
-        container_env(
-            aws,
-            "word-count",
-            BUCKET="text-uploads",
-            OBJECT_KEY="incoming/notes.txt",
-            OBJECT_SIZE="25",
-            OBJECT_ETAG="0123456789abcdef0123456789abcdef",
-            OBJECT_SEQUENCER="0A",
-        ),
-    )
+    finished = run("ecs_runtime.upload", word_count_env(aws, "0123456789abcdef0123456789abcdef"))
 
     assert finished.returncode == 2, finished
     assert finished.event("settings.invalid")["message"].startswith(

@@ -5,9 +5,6 @@ execution role and the extra need on the task role with exact statements; then t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.examples.own_job import EXAMPLE, GATE_ARGUMENTS, ROOT, STACK
+from tests.examples.own_job import EXAMPLE, GATE_ARGUMENTS, STACK
+from tests.gate.test_gate import gate
+from tests.program import expected_resources
 from tools import pulumi_mocks
 from tools.stack_program import install_stack, run_program
 
@@ -51,66 +50,23 @@ def deployment() -> Deployment:
     return Deployment(monitor, run_program(EXAMPLE))
 
 
-COMPONENTS = {
-    "ecs-event-patterns:index:TaskNetwork": 1,
-    "ecs-event-patterns:index:EcsCluster": 1,
-    "ecs-event-patterns:index:StoppedTaskAlerts": 1,
-    "ecs-event-patterns:index:UploadProcessing": 1,
-    "ecs-event-patterns:index:QueueWorkers": 1,
-    "ecs-event-patterns:index:WorkerTask": 2,
-    "ecs-event-patterns:index:WorkerImage": 2,
-    "ecs-event-patterns:index:SecureBucket": 2,
-}
-"""The two patterns, the alerts that go with them, and what they run on; no ScheduledBatch."""
-
-RESOURCES = {
-    "aws:ec2/securityGroup:SecurityGroup": 1,
-    "aws:ecs/cluster:Cluster": 1,
-    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": 1,
-    # alerts: topic, its key, the stopped-task rule and its target, one e-mail subscription
-    "aws:sns/topic:Topic": 1,
-    "aws:sns/topicPolicy:TopicPolicy": 1,
-    "aws:sns/topicSubscription:TopicSubscription": 1,
-    "aws:kms/key:Key": 1,
-    "aws:kms/keyPolicy:KeyPolicy": 1,
-    "aws:kms/alias:Alias": 1,
-    "aws:cloudwatch/eventRule:EventRule": 2,  # task stopped; object created
-    "aws:cloudwatch/eventTarget:EventTarget": 2,
-    # both jobs: an image build each, a task (task and execution role, log group), a data bucket
-    "awsx:ecr:Repository": 2,
-    "awsx:ecr:Image": 2,
-    "aws:ecs/taskDefinition:TaskDefinition": 2,
-    "aws:iam/role:Role": 5,  # two per task, the upload rule's RunTask role
-    "aws:iam/rolePolicy:RolePolicy": 5,
-    "aws:cloudwatch/logGroup:LogGroup": 2,
-    **{
-        f"aws:s3/{kind}": 2
-        for kind in (
-            "bucket:Bucket",
-            "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-            "bucketOwnershipControls:BucketOwnershipControls",
-            "bucketPolicy:BucketPolicy",
-            "bucketPublicAccessBlock:BucketPublicAccessBlock",
-            "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "bucketVersioning:BucketVersioning",
-        )
-    },
-    "aws:s3/bucketNotification:BucketNotification": 1,
-    "aws:dynamodb/table:Table": 1,
-    # the work queue and three dead-letter queues (alerts, upload rule, work queue)
-    "aws:sqs/queue:Queue": 4,
-    "aws:sqs/queuePolicy:QueuePolicy": 4,
-    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
-    "aws:ecs/service:Service": 1,
-    "aws:appautoscaling/target:Target": 1,
-    "aws:appautoscaling/policy:Policy": 3,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
-}
+EXPECTED_TYPES = (
+    expected_resources.SHARED
+    + expected_resources.PER_PATTERN["upload"]
+    + expected_resources.PER_PATTERN["queue"]
+    + Counter(
+        {
+            "aws:ec2/securityGroup:SecurityGroup": 1,  # the tasks', in the default VPC
+            "aws:sns/topicSubscription:TopicSubscription": 1,  # the on-call address
+        }
+    )
+)
+"""The two patterns (the project's tables of what each registers), the alerts and what they run on; no batch."""
 
 
 def test_only_the_two_patterns_and_what_they_run_on_are_registered(deployment: Deployment) -> None:
     recorded = deployment.monitor.recorded
-    assert Counter(r.type for r in recorded) == {**COMPONENTS, **RESOURCES}
+    assert Counter(r.type for r in recorded) == EXPECTED_TYPES
     stack_urn = f"urn:pulumi:{STACK}::text-jobs::pulumi:pulumi:Stack::text-jobs-{STACK}"
     assert {r.name for r in recorded if r.parent == stack_urn} == {
         "network",
@@ -278,16 +234,8 @@ def test_the_exports_name_what_a_person_uses(deployment: Deployment) -> None:
 def test_the_gate_passes_the_example_with_nothing_to_report(deployment: Deployment) -> None:
     """The README's command, from the repository root: the program in its own directory, our packs and the
     stack's policy config (dev: every policy on, advisory); not even an advisory violation."""
-    completed = subprocess.run(
-        [sys.executable, "-m", *GATE_ARGUMENTS, "--json"],
-        cwd=ROOT,
-        # The components as `pip install -r examples/own-job/requirements.txt` makes them importable.
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    # With the repository on PYTHONPATH: the components as `pip install -r requirements.txt` installs them.
+    completed = gate(*GATE_ARGUMENTS[1:], "--json")
     assert completed.returncode == 0, completed.stderr + completed.stdout
     result = json.loads(completed.stdout)
     assert result["violations"] == []

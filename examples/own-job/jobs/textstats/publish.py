@@ -11,12 +11,15 @@ The job reads that object as a stream and writes `s3://PUBLISH_BUCKET/PUBLISH_PR
 with the metadata `signature`: `sha256=` and the hex HMAC-SHA256 of those bytes under `SIGNING_KEY` (a
 secret ECS injects from SSM Parameter Store), so a reader of the published bucket can tell the counts came
 from this job. The output is named from the input and holds no time, so a redelivered message rewrites
-the same object with the same bytes. The runtime (`python -m ecs_runtime.queue`,
-`HANDLER=textstats.publish:handlers`) polls, extends visibility, deletes, retries and drains.
+the same object with the same bytes. A file that is not UTF-8 fails its job, so after the queue's
+`max_receive_count` receives its message waits in the dead-letter queue, whose alarm tells the team.
+The runtime (`python -m ecs_runtime.queue`, `HANDLER=textstats.publish:handlers`) polls, extends
+visibility, deletes, retries and drains.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -61,7 +64,8 @@ def publish_stats(
 ) -> dict[str, Any]:
     settings = context.settings
     source = context.aws.s3.get_object(Bucket=message.bucket, Key=message.key)
-    stats = count_text(ObjectStream(source["Body"], control.cancel))
+    with contextlib.closing(source["Body"]) as content:  # back to the connection pool, also on an error
+        stats = count_text(ObjectStream(content, control.cancel))
     document = {"source": f"s3://{message.bucket}/{message.key}", "etag": source["ETag"].strip('"')}
     body = json.dumps({**document, **stats.as_dict()}, sort_keys=True, separators=(",", ":")).encode()
     key = f"{settings.publish_prefix}{message.key}.json"
