@@ -4,6 +4,9 @@ The CLI runs a Python pack's `__main__.py` through `python -m pulumi.policy`, wi
 `sys.path`; `PolicyPack` starts a gRPC server on 127.0.0.1, prints its port on stdout and serves until
 stopped. We then call `GetAnalyzerInfo`, `ConfigureStack`, `Configure`, `Analyze` per resource and
 `AnalyzeStack` once, and stop the process by pid.
+
+A server holds no state between runs but what `ConfigureStack` and `Configure` set, and a run sends both
+before it analyzes; so `PackServers` can keep one server per pack for several runs (stacks, tests).
 """
 
 from __future__ import annotations
@@ -15,8 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -25,31 +27,16 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .errors import GateError
+from .report import Diagnostic, NotApplicable
+
 START_TIMEOUT_SECONDS = 60.0
 CALL_TIMEOUT_SECONDS = 120.0
 _MAX_MESSAGE = 400 * 1024 * 1024  # as the policy SDK's server allows
 
 
-class PackError(Exception):
+class PackError(GateError):
     """The pack did not start or did not answer; the message carries its stderr."""
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    policy: str
-    pack: str
-    pack_version: str
-    level: str
-    urn: str
-    description: str
-    message: str
-
-
-@dataclass(frozen=True)
-class NotApplicable:
-    policy: str
-    urn: str
-    reason: str
 
 
 LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
@@ -90,7 +77,14 @@ class PackServer:
             env=self._env,
         )
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def connect(self) -> None:
+        """Wait until the server serves (once: a connected server returns at once)."""
+        if self._stub is not None:
+            return
         if self._process is None:
             self.start()
         if self._process is None or self._process.stdout is None:
@@ -151,6 +145,9 @@ class PackServer:
         if self._stderr is not None:
             self._stderr.close()
         self._process = None
+        self._stderr = None
+        self._channel = None
+        self._stub = None
 
     def __enter__(self) -> PackServer:
         self.connect()
@@ -187,6 +184,24 @@ class PackServer:
                 analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(properties))  # type: ignore[arg-type]
             )
         self.stub.Configure(request, timeout=CALL_TIMEOUT_SECONDS)
+
+    def analyze_program(
+        self, resources: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[Diagnostic], list[NotApplicable]]:
+        """`Analyze` per resource (inputs), then `AnalyzeStack` (outputs and graph), as the engine does."""
+        diagnostics: list[Diagnostic] = []
+        not_applicable: list[NotApplicable] = []
+        try:
+            for resource in resources:
+                found, skipped = self.analyze(resource)
+                diagnostics += found
+                not_applicable += skipped
+            found, skipped = self.analyze_stack(resources)
+        except grpc.RpcError as error:
+            details = getattr(error, "details", None)
+            detail = details() if callable(details) else str(error)
+            raise PackError(f"policy pack {self.directory} failed: {detail}\n{self.stderr_text()}") from error
+        return diagnostics + found, not_applicable + skipped
 
     def analyze(self, resource: Mapping[str, Any]) -> tuple[list[Diagnostic], list[NotApplicable]]:
         """One resource's inputs, as the engine sends them before it registers the resource."""
@@ -250,3 +265,34 @@ def _strip_description(message: str, description: str) -> str:
     """The SDK sends `description + "\\n" + message`; keep the part the policy wrote."""
     prefix = description + "\n"
     return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+class PackServers:
+    """A running server per pack directory, started on first use and stopped at `close()`: one gate run's
+    own, or shared by several runs (the stacks of one invocation, a test session)."""
+
+    def __init__(self) -> None:
+        self._servers: dict[Path, PackServer] = {}
+
+    def start(self, directory: Path) -> PackServer:
+        """The pack's server, started if it is not running (so it boots while the program runs)."""
+        server = self._servers.get(directory)
+        if server is None or not server.running:
+            if server is not None:
+                server.stop()
+            server = self._servers[directory] = PackServer(directory)
+            server.start()
+        return server
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+    def __enter__(self) -> PackServers:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

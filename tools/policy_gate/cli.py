@@ -11,20 +11,21 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import grpc
+from typing import TYPE_CHECKING
 
 from tools.stack_files import StackFileError, load_document
 
-from . import pack_config, program, report
-from .analyzer import Diagnostic, NotApplicable, PackError, PackServer
+from . import program, report
+from .errors import GateError
+
+if TYPE_CHECKING:
+    from .analyzer import PackServers
 
 USAGE_ERROR = 2
 FORMATS = ("text", "json", "sarif", "markdown")
 
 
-class UsageError(Exception):
+class UsageError(GateError):
     pass
 
 
@@ -126,68 +127,54 @@ def _version(pack: Path, reported: str) -> str:
     return str(declared.get("version") or reported) if isinstance(declared, dict) else reported
 
 
-def _analyze(
-    server: PackServer, resources: list[dict[str, Any]]
-) -> tuple[list[Diagnostic], list[NotApplicable]]:
-    """`Analyze` per resource (inputs), then `AnalyzeStack` (outputs and the graph), as the engine does."""
-    diagnostics: list[Diagnostic] = []
-    not_applicable: list[NotApplicable] = []
-    try:
-        for resource in resources:
-            found, skipped = server.analyze(resource)
-            diagnostics += found
-            not_applicable += skipped
-        found, skipped = server.analyze_stack(resources)
-    except grpc.RpcError as error:
-        details = getattr(error, "details", None)
-        detail = details() if callable(details) else str(error)
-        raise PackError(f"policy pack {server.directory} failed: {detail}\n{server.stderr_text()}") from error
-    return diagnostics + found, not_applicable + skipped
-
-
-def run(args: argparse.Namespace) -> report.GateResult:
-    packs = _packs(args.policy_pack)
-    config_paths = _configs(args.policy_pack_config, packs, args.stack, explicit_packs=bool(args.policy_pack))
-    settings = [pack_config.load(path) if path else {} for path in config_paths]
+def run(args: argparse.Namespace, packs: PackServers | None = None) -> report.GateResult:
+    """One gate run. `packs` lends servers already running (they stay running); by default the run starts
+    and stops its own."""
+    pack_dirs = _packs(args.policy_pack)
+    config_paths = _configs(
+        args.policy_pack_config, pack_dirs, args.stack, explicit_packs=bool(args.policy_pack)
+    )
     loaded = program.load(Path(args.cwd), args.stack)
-    if loaded.environment_note:
-        print(f"note: {loaded.environment_note}", file=sys.stderr)
-    for warning in loaded.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    servers = [PackServer(pack.resolve()) for pack in packs]
-    try:
-        for server in servers:
-            server.start()  # boots while the program runs
-        resources = program.record(loaded, args.stack, preview=args.preview)
-        for server in servers:
-            server.connect()
-        infos = [server.info() for server in servers]
-        shared_default = not args.policy_pack_config
-        all_names = {policy.name for info in infos for policy in info.policies}
-        results = []
-        for pack, server, info, pack_settings, path in zip(
-            packs, servers, infos, settings, config_paths, strict=True
-        ):
-            known = all_names if shared_default else {policy.name for policy in info.policies}
-            resolved = pack_config.resolve(
-                info, pack_settings, source=str(path or "defaults"), known_policies=known
-            )
-            server.configure_stack(project=loaded.project, stack=args.stack, dry_run=args.preview)
-            server.configure(resolved)
-            diagnostics, not_applicable = _analyze(server, resources)
-            results.append(
-                report.PackResult(
-                    name=info.name,
-                    version=_version(pack, info.version),
-                    path=str(pack),
-                    levels={name: level for name, (level, _) in resolved.items()},
-                    diagnostics=diagnostics,
-                    not_applicable=not_applicable,
+    with program.start(loaded, args.stack, preview=args.preview) as running:
+        # Imported only now, while the program runs in its own process: grpc, jsonschema and the Pulumi
+        # SDK's protobuf modules take about 0.8 s to import, a fifth of a stack's gate run (issue 12).
+        from . import pack_config
+        from .analyzer import PackServers
+
+        with PackServers() as own:
+            servers = [(packs or own).start(pack.resolve()) for pack in pack_dirs]
+            settings = [pack_config.load(path) if path else {} for path in config_paths]
+            if loaded.environment_note:
+                print(f"note: {loaded.environment_note}", file=sys.stderr)
+            for warning in loaded.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            resources = running.resources()
+            for server in servers:
+                server.connect()
+            infos = [server.info() for server in servers]
+            shared_default = not args.policy_pack_config
+            all_names = {policy.name for info in infos for policy in info.policies}
+            results = []
+            for pack, server, info, pack_settings, path in zip(
+                pack_dirs, servers, infos, settings, config_paths, strict=True
+            ):
+                known = all_names if shared_default else {policy.name for policy in info.policies}
+                resolved = pack_config.resolve(
+                    info, pack_settings, source=str(path or "defaults"), known_policies=known
                 )
-            )
-    finally:
-        for server in servers:
-            server.stop()
+                server.configure_stack(project=loaded.project, stack=args.stack, dry_run=args.preview)
+                server.configure(resolved)
+                diagnostics, not_applicable = server.analyze_program(resources)
+                results.append(
+                    report.PackResult(
+                        name=info.name,
+                        version=_version(pack, info.version),
+                        path=str(pack),
+                        levels={name: level for name, (level, _) in resolved.items()},
+                        diagnostics=diagnostics,
+                        not_applicable=not_applicable,
+                    )
+                )
     return report.GateResult(
         stack=args.stack,
         program=str(loaded.main),
@@ -225,13 +212,14 @@ def _write_files(args: argparse.Namespace, sarif: str, summary: str) -> None:
             handle.write(summary)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, packs: PackServers | None = None) -> int:
+    """The command line; `packs` lends running pack servers to the run (see `run`)."""
     args = _parser().parse_args(argv)
     kind = "json" if args.json else args.format
     try:
-        result = run(args)
-    except (UsageError, pack_config.ConfigError, program.ProgramError, PackError) as error:
-        errors = list(getattr(error, "problems", None) or [str(error)])
+        result = run(args, packs)
+    except GateError as error:
+        errors = error.problems
         print("error: " + "\n  ".join(errors), file=sys.stderr)
         rendered = _render_errors(args.stack, errors, kind)
         if rendered is not None:

@@ -19,11 +19,12 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import LEVELS
+from .errors import GateError
 
 _DEFAULT_LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
 
 
-class ConfigError(Exception):
+class ConfigError(GateError):
     """A config file that cannot be read or does not match the packs; the message names the key."""
 
 

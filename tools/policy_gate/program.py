@@ -9,22 +9,20 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
-from tools.pulumi_mocks import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from tools.stack_files import StackFileError, engine_config, load_document, namespace_typos, project_defaults
+
+from .errors import GateError
 
 _HOST = Path(__file__).resolve().parent / "program_host.py"
 RUN_TIMEOUT_SECONDS = 600
 
 
-class ProgramError(Exception):
-    """The program cannot be loaded or failed under the mock; the message says why, and `problems` lists
-    each problem when the program reported several (its config's, for example)."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message + "".join(f"\n  {problem}" for problem in problems or []))
-        self.problems = [message, *problems] if problems else [message]
+class ProgramError(GateError):
+    """The program cannot be loaded or failed under the mock; `problems` lists each problem when the
+    program reported several (its config's, for example)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +40,11 @@ class Program:
 
     @property
     def region(self) -> str:
+        """Its `aws:region`, else the region the mock answers for."""
+        # Imported here, not at the top: the gate starts the program before it imports the Pulumi SDK (see
+        # `start`), and the program's host applies the same default itself.
+        from tools.pulumi_mocks import DEFAULT_REGION
+
         return self.config.get("aws:region", DEFAULT_REGION)
 
 
@@ -131,44 +134,88 @@ def _poetry_python(directory: Path) -> tuple[str, str]:
     )
 
 
-def record(program: Program, stack: str, *, preview: bool = False) -> list[dict[str, Any]]:
-    """Run the program on the mock; every resource it registered, with inputs, outputs and its graph. With
-    `preview`, as `pulumi preview` runs it: values computed from other resources are unknown."""
-    with tempfile.TemporaryDirectory(prefix="policy-gate-") as scratch:
-        output = Path(scratch) / "resources.json"
+class Run:
+    """The program running on the mock in its own process: `start()` returns at once, so the gate starts its
+    policy packs meanwhile; `resources()` waits for it. Used as a context manager, a run the gate gives up on
+    (a pack that fails to start) is stopped and its scratch folder removed."""
+
+    def __init__(self, program: Program, stack: str, *, preview: bool) -> None:
+        self.program = program
+        self._scratch = tempfile.TemporaryDirectory(prefix="policy-gate-")
+        self._output = Path(self._scratch.name) / "resources.json"
         request = {
             "main": str(program.main),
             "project": program.project,
             "stack": stack,
             "config": dict(program.config),
             "secretKeys": list(program.secret_keys),
-            "region": program.region,
-            "accountId": DEFAULT_ACCOUNT_ID,
-            "output": str(output),
+            "output": str(self._output),
             "preview": preview,
         }
+        # Its output goes to files, not pipes: nothing reads it until the program ends, and a full pipe would
+        # stall a talkative program.
+        self._stdout = (Path(self._scratch.name) / "stdout").open("w+", encoding="utf-8", errors="replace")
+        self._stderr = (Path(self._scratch.name) / "stderr").open("w+", encoding="utf-8", errors="replace")
+        self._process = subprocess.Popen(  # noqa: S603 - our interpreter and our host script
+            [program.python, str(_HOST), json.dumps(request)],
+            cwd=program.directory,
+            stdout=self._stdout,
+            stderr=self._stderr,
+        )
+
+    def resources(self) -> list[dict[str, Any]]:
+        """Every resource the program registered, with inputs, outputs and its graph; ProgramError when it
+        failed."""
         try:
-            completed = subprocess.run(  # noqa: S603 - our interpreter and our host script
-                [program.python, str(_HOST), json.dumps(request)],
-                cwd=program.directory,
-                capture_output=True,
-                text=True,
-                timeout=RUN_TIMEOUT_SECONDS,
-                check=False,
-            )
+            self._process.wait(timeout=RUN_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired as error:
             raise ProgramError(f"program did not finish within {RUN_TIMEOUT_SECONDS} s") from error
-        answer = json.loads(output.read_text()) if output.is_file() else {}
+        answer = json.loads(self._output.read_text()) if self._output.is_file() else {}
+        program = self.program
         if "missingModule" in answer:
             raise ProgramError(_missing_module(program, str(answer["missingModule"])))
         if "problems" in answer:
             problems = [str(problem) for problem in answer["problems"]]
             raise ProgramError(f"program {program.main}: {answer['summary']}", problems)
-        if completed.returncode != 0 or "resources" not in answer:
-            detail = (completed.stderr or completed.stdout).strip()
+        if self._process.returncode != 0 or "resources" not in answer:
+            detail = (_read(self._stderr) or _read(self._stdout)).strip()
             raise ProgramError(f"program {program.main} failed on the mock runtime:\n{detail}")
         resources: list[dict[str, Any]] = answer["resources"]
         return resources
+
+    def stop(self) -> None:
+        """Kill the program if it still runs; remove its scratch folder."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._stdout.close()
+        self._stderr.close()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def start(program: Program, stack: str, *, preview: bool = False) -> Run:
+    """Start the program on the mock. With `preview`, as `pulumi preview` runs it: values computed from
+    other resources are unknown."""
+    return Run(program, stack, preview=preview)
+
+
+def record(program: Program, stack: str, *, preview: bool = False) -> list[dict[str, Any]]:
+    """Run the program on the mock; every resource it registered, with inputs, outputs and its graph."""
+    with start(program, stack, preview=preview) as run:
+        return run.resources()
+
+
+def _read(handle: IO[str]) -> str:
+    handle.seek(0)
+    return handle.read()
 
 
 def _missing_module(program: Program, module: str) -> str:

@@ -10,7 +10,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .analyzer import Diagnostic, NotApplicable
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    pack: str
+    pack_version: str
+    level: str
+    urn: str
+    description: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    policy: str
+    urn: str
+    reason: str
 
 
 @dataclass(frozen=True)
