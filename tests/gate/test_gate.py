@@ -1,5 +1,7 @@
 """The offline gate end to end: fixture programs, the real pack server, per-stack enforcement levels."""
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -10,18 +12,43 @@ from typing import Any
 
 import pytest
 
+from tools.policy_gate.analyzer import PackServers
+from tools.policy_gate.cli import main
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 
+SHARED_PACKS = PackServers()
+"""The pack servers this test process's gate runs share (tests/gate/conftest.py stops them at the end)."""
 
-def gate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+
+def gate(
+    *args: str, cwd: Path = ROOT, packs: PackServers | None = SHARED_PACKS
+) -> subprocess.CompletedProcess[str]:
+    """`policy-gate ARGS` run from `cwd`, in this process with the session's pack servers: each run still
+    starts its program in a process of its own and configures every pack afresh over gRPC, but skips a
+    second of interpreter and pack start-up. `packs=None` starts and stops the run's own (for packs a
+    test writes); `gate_cli` runs the real command."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(list(args), packs=packs)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(["policy-gate", *args], code, stdout.getvalue(), stderr.getvalue())
+
+
+def gate_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m tools.policy_gate ARGS` as its own process, as `make gate` and CI run it."""
     return subprocess.run(
         [sys.executable, "-m", "tools.policy_gate", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
 
@@ -99,7 +126,7 @@ def test_compliant_program_passes(stack):
 
 
 def test_broken_program_exits_2_with_its_error():
-    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_broken"))
+    completed = gate_cli("--stack", "dev", "--cwd", str(FIXTURES / "gate_broken"))
     assert completed.returncode == 2
     assert "ValueError: broken fixture: jobs.max_tasks is missing" in completed.stderr
     assert 'ecs_baseline.py", line' in completed.stderr
@@ -108,7 +135,7 @@ def test_broken_program_exits_2_with_its_error():
 
 
 def test_text_output_groups_by_pack_and_policy():
-    completed = gate("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"))
+    completed = gate_cli("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"))
     assert completed.returncode == 1
     lines = completed.stdout.splitlines()
     assert lines[1] == "    ❌ ecs-event-patterns@v0.1.0 (local: policies/ecs_guardrails)"
@@ -190,7 +217,9 @@ def test_defaults_are_relative_to_where_the_gate_runs(tmp_path):
         "PolicyPack(name='local', policies=[\n"
         "    ResourceValidationPolicy(name='nothing', description='d', validate=lambda args, report: None)])\n"
     )
-    completed = gate("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json", cwd=tmp_path)
+    completed = gate(
+        "--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json", cwd=tmp_path, packs=None
+    )
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout)
     assert [pack["path"] for pack in result["packs"]] == ["policies/local"]
@@ -243,7 +272,9 @@ def test_pack_that_does_not_start_is_an_error_with_its_traceback(tmp_path):
     pack.mkdir()
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (pack / "__main__.py").write_text("import no_such_module\n")
-    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
+    completed = gate(
+        "--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack), packs=None
+    )
     assert completed.returncode == 2
     assert f"policy pack {pack} exited before serving" in completed.stderr
     assert "ModuleNotFoundError: No module named 'no_such_module'" in completed.stderr
@@ -259,7 +290,9 @@ def test_pack_that_crashes_is_an_error_with_its_message(tmp_path):
         "PolicyPack(name='crashing', policies=[\n"
         "    ResourceValidationPolicy(name='crash', description='d', validate=crash)])\n"
     )
-    completed = gate("--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack))
+    completed = gate(
+        "--stack", "dev", "--cwd", str(FIXTURES / "gate_compliant"), "--policy-pack", str(pack), packs=None
+    )
     assert completed.returncode == 2
     assert "failed: Exception calling application: policy bug" in completed.stderr
 
@@ -279,3 +312,22 @@ def test_each_config_pairs_with_a_pack():
     )
     assert completed.returncode == 2
     assert "1 --policy-pack-config for 2 policy packs: one per pack, in order" in completed.stderr
+
+
+def test_each_run_configures_a_shared_pack_server_afresh(tmp_path):
+    disabled = tmp_path / "disabled.json"
+    disabled.write_text(json.dumps({"all": "disabled"}))
+    program = ("--stack", "prod", "--cwd", str(FIXTURES / "gate_s3-wildcard"), "--json")
+    pack = ("--policy-pack", "policies/ecs_guardrails")
+    with PackServers() as packs:
+        server = packs.start(ROOT / "policies" / "ecs_guardrails")
+        quiet = gate(*program, *pack, "--policy-pack-config", str(disabled), packs=packs)
+        loud = gate(*program, *pack, packs=packs)
+        assert packs.start(ROOT / "policies" / "ecs_guardrails") is server  # one server for both runs
+    assert (quiet.returncode, json.loads(quiet.stdout)["violations"]) == (0, [])
+    # The first run's `all: disabled` is gone: the pack's own default, mandatory, as from a fresh server.
+    assert loud.returncode == 1
+    violations = json.loads(loud.stdout)["violations"]
+    assert [(v["policy"], v["enforcementLevel"]) for v in violations] == [
+        ("task-role-no-wildcard-actions", "mandatory")
+    ]
