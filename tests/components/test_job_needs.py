@@ -12,21 +12,23 @@ from ecs_event_patterns.patterns.queue_workers.component import QueueWorkers
 from ecs_event_patterns.patterns.scheduled_batch.component import ScheduledBatch, ScheduledBatchArgs
 from ecs_event_patterns.patterns.upload_processing.component import UploadProcessing
 from tests.components import test_queue_workers, test_scheduled_batch, test_upload_processing
+from tests.support.need_arns import (
+    ACCOUNT,
+    ARCHIVE_BUCKET,
+    KEY,
+    ORDERS,
+    PARAMETER,
+    QUEUE,
+    SECRET,
+    STATE_MACHINE,
+    TEAM_BUCKET,
+    TOPIC,
+)
 from tests.support.run_task import policy_statements
 from tools import pulumi_mocks
 
-ACCOUNT = "123456789012"
-TEAM_BUCKET = "arn:aws:s3:::team-data"
-ARCHIVE_BUCKET = "arn:aws:s3:::team-archive"
-ORDERS = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
 CUSTOMERS = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/customers"
 AUDIT = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/audit"
-QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:invoices"
-TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:orders-done"
-SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:orders/db-AbCdEf"
-PARAMETER = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/orders/api-url"
-KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-RAW_RESOURCE = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:invoice"
 
 EVERY_NEED = Needs(
     read_objects=[ObjectAccess(bucket=TEAM_BUCKET, prefix="in/")],
@@ -42,7 +44,7 @@ EVERY_NEED = Needs(
     statements=[
         RawStatement(
             Action="states:StartExecution",
-            Resource=RAW_RESOURCE,
+            Resource=STATE_MACHINE,
             Condition={"StringEquals": {"aws:RequestTag/team": "orders"}},
         ),
         RawStatement(
@@ -76,7 +78,7 @@ EVERY_NEED_STATEMENTS = [
     {
         "Effect": "Allow",
         "Action": ["states:StartExecution"],
-        "Resource": [RAW_RESOURCE],
+        "Resource": [STATE_MACHINE],
         "Condition": {"StringEquals": {"aws:RequestTag/team": ["orders"]}},
     },
     {"Sid": "NoDelete", "Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": [f"{TEAM_BUCKET}/*"]},

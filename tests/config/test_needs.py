@@ -18,16 +18,9 @@ from ecs_event_patterns.config.needs import (
 )
 from ecs_event_patterns.config.settings import QueueSettings, SettingsError
 from ecs_event_patterns.config.stack_config import load_stack_config, parse_stack_config
+from tests.support.need_arns import ACCOUNT, KEY, ORDERS, PARAMETER, QUEUE, SECRET, STATE_MACHINE, TOPIC
 from tools import pulumi_mocks
 
-ACCOUNT = "123456789012"
-TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
-QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:invoices"
-TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:orders-done"
-SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:orders/db-AbCdEf"
-PARAMETER = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/orders/api-url"
-KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-MACHINE = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:invoice"
 OWN_PARTITION = "a task role can only be granted resources of its own partition: write the ARN as arn:aws:..."
 
 
@@ -43,7 +36,7 @@ def test_needs_from_the_stack_config_are_typed_values():
             "needs": {
                 "read_objects": [{"bucket": "arn:aws:s3:::team-data", "prefix": "in/"}],
                 "write_objects": [{"bucket": "arn:aws:s3:::team-archive"}],
-                "tables": [{"table": TABLE, "access": "read-write", "indexes": "true"}],
+                "tables": [{"table": ORDERS, "access": "read-write", "indexes": "true"}],
                 "send": [QUEUE],
                 "publish": [TOPIC],
                 "read_secrets": [{"arn": SECRET, "kms_key": KEY}, {"arn": PARAMETER}],
@@ -51,7 +44,7 @@ def test_needs_from_the_stack_config_are_typed_values():
                     {
                         "Effect": "Allow",
                         "Action": "states:StartExecution",
-                        "Resource": [MACHINE],
+                        "Resource": [STATE_MACHINE],
                         "Condition": {"StringEquals": {"aws:RequestTag/team": "orders"}},
                     }
                 ],
@@ -64,7 +57,7 @@ def test_needs_from_the_stack_config_are_typed_values():
     assert needs == Needs(
         read_objects=(ObjectAccess(bucket="arn:aws:s3:::team-data", prefix="in/"),),
         write_objects=(ObjectAccess(bucket="arn:aws:s3:::team-archive", prefix=""),),
-        tables=(TableAccess(table=TABLE, access="read-write", indexes=True),),
+        tables=(TableAccess(table=ORDERS, access="read-write", indexes=True),),
         send=(QUEUE,),
         publish=(TOPIC,),
         read_secrets=(SecretAccess(arn=SECRET, kms_key=KEY), SecretAccess(arn=PARAMETER, kms_key="")),
@@ -72,7 +65,7 @@ def test_needs_from_the_stack_config_are_typed_values():
             RawStatement(
                 Effect="Allow",
                 Action=("states:StartExecution",),
-                Resource=(MACHINE,),
+                Resource=(STATE_MACHINE,),
                 Condition=Condition({"StringEquals": {"aws:RequestTag/team": ("orders",)}}),
             ),
         ),
@@ -170,8 +163,8 @@ BAD_NEEDS = [
         id="secret-without-its-suffix",
     ),
     pytest.param(
-        {"read_secrets": [{"arn": TABLE}]},
-        f'queue.needs.read_secrets[0].arn: "{TABLE}" is not a Secrets Manager secret ARN such as {SECRET} or an '
+        {"read_secrets": [{"arn": ORDERS}]},
+        f'queue.needs.read_secrets[0].arn: "{ORDERS}" is not a Secrets Manager secret ARN such as {SECRET} or an '
         f"SSM parameter ARN such as {PARAMETER}",
         id="not-a-secret-or-parameter",
     ),
@@ -182,13 +175,13 @@ BAD_NEEDS = [
         id="key-alias",
     ),
     pytest.param(
-        {"tables": [{"table": TABLE, "access": "write", "indexes": True}]},
+        {"tables": [{"table": ORDERS, "access": "write", "indexes": True}]},
         'queue.needs.tables[0].indexes: true with access "write": indexes are only read (query, scan); set '
         'access to "read-write" or remove indexes',
         id="indexes-of-a-write-only-table",
     ),
     pytest.param(
-        {"tables": [{"table": TABLE, "access": "readwrite"}]},
+        {"tables": [{"table": ORDERS, "access": "readwrite"}]},
         'queue.needs.tables[0].access: "readwrite" is not one of read, write, read-write; did you mean '
         '"read-write"?',
         id="table-access",
@@ -333,13 +326,13 @@ def test_needs_written_naturally_in_code():
     needs = QueueSettings(
         needs={  # type: ignore[arg-type]
             "read_objects": [{"bucket": "arn:aws:s3:::team-data", "prefix": "in/"}],
-            "statements": [{"Action": "states:StartExecution", "Resource": MACHINE}],
+            "statements": [{"Action": "states:StartExecution", "Resource": STATE_MACHINE}],
         }
     ).needs
 
     assert needs == Needs(
         read_objects=[ObjectAccess(bucket="arn:aws:s3:::team-data", prefix="in/")],
-        statements=[RawStatement(Action=["states:StartExecution"], Resource=[MACHINE])],
+        statements=[RawStatement(Action=["states:StartExecution"], Resource=[STATE_MACHINE])],
     )
     assert isinstance(needs.read_objects, tuple)
     assert isinstance(needs.statements[0].Action, tuple)

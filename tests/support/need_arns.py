@@ -1,0 +1,12 @@
+"""ARNs of a team's own resources, in us-east-1 of the mock's account, that the needs tests grant a job."""
+
+ACCOUNT = "123456789012"
+TEAM_BUCKET = "arn:aws:s3:::team-data"
+ARCHIVE_BUCKET = "arn:aws:s3:::team-archive"
+ORDERS = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
+QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:invoices"
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:orders-done"
+SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:orders/db-AbCdEf"
+PARAMETER = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/orders/api-url"
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+STATE_MACHINE = f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:invoice"
