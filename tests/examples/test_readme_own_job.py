@@ -70,7 +70,7 @@ def test_the_commands_name_what_is_there() -> None:
     # The base image: the runtime target, under the tag the example's Dockerfile defaults to.
     runtime_version = tomllib.loads((ROOT / "services" / "pyproject.toml").read_text())["project"]["version"]
     tag = f"ecs-event-patterns-runtime:{runtime_version}"
-    assert f"docker build --target runtime -t {tag} ../../services" in text
+    assert f"docker build --platform linux/amd64 --target runtime -t {tag} ../../services" in text
     assert "FROM python:3.11.14-slim-bookworm AS runtime" in (ROOT / "services" / "Dockerfile").read_text()
     assert f"ARG RUNTIME_IMAGE={tag}" in (EXAMPLE / "Dockerfile").read_text()
     # The message it sends is the operation the queue handler registers, with the fields its model takes.
