@@ -131,7 +131,12 @@ def test_the_wheel_holds_ecs_event_patterns_only(wheel: Path):
     (entry_points,) = [name for name in files if name.endswith(".dist-info/entry_points.txt")]
     with zipfile.ZipFile(wheel) as archive:
         commands = archive.read(entry_points).decode().split()
-    assert commands == ["[console_scripts]", "policy-gate", "=", "ecs_event_patterns.policy_gate_command:main"]
+    assert commands == [
+        "[console_scripts]",
+        "policy-gate",
+        "=",
+        "ecs_event_patterns.policy_gate_command:main",
+    ]
 
 
 def test_the_wheel_declares_the_dependencies_of_pyproject(wheel: Path):
