@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.examples.own_job import EXAMPLE, GATE_ARGUMENTS, STACK
-from tests.gate.test_gate import gate
+from tests.gate.test_gate import gate_cli
 from tests.program import expected_resources
 from tools import pulumi_mocks
 from tools.stack_program import install_stack, run_program
@@ -234,8 +234,9 @@ def test_the_exports_name_what_a_person_uses(deployment: Deployment) -> None:
 def test_the_gate_passes_the_example_with_nothing_to_report(deployment: Deployment) -> None:
     """The README's command, from the repository root: the program in its own directory, our packs and the
     stack's policy config (dev: every policy on, advisory); not even an advisory violation."""
-    # With the repository on PYTHONPATH: the components as `pip install -r requirements.txt` installs them.
-    completed = gate(*GATE_ARGUMENTS[1:], "--json")
+    # Its own process, as a person runs it; the repository on PYTHONPATH stands in for the components that
+    # `pip install -r examples/own-job/requirements.txt` installs.
+    completed = gate_cli(*GATE_ARGUMENTS[1:], "--json")
     assert completed.returncode == 0, completed.stderr + completed.stdout
     result = json.loads(completed.stdout)
     assert result["violations"] == []
