@@ -37,6 +37,7 @@ from ecs_event_patterns.config.model import (
     checked,
     settings_model,
 )
+from ecs_event_patterns.config.needs import partition_problems
 from ecs_event_patterns.config.validation import Problem, SettingsError, show
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -246,7 +247,15 @@ class ContainerSettings(SettingsModel):
         """Each secret's variable name -> where ECS reads it, sorted by name."""
         return {name: secret_source(self.secrets[name]) for name in sorted(self.secrets)}
 
+    def named_arns(self) -> Iterator[tuple[str, str]]:
+        """(key path, ARN) of each ARN the execution role is granted: the secrets' and the key's."""
+        for name, source in self.secret_sources.items():
+            yield f"secrets.{name}", source.resource_arn
+        if self.secrets_kms_key_arn is not None:
+            yield "secrets_kms_key_arn", self.secrets_kms_key_arn
+
     def rule_problems(self) -> Iterator[Problem]:
+        yield from partition_problems(self.named_arns())
         if self.build is not None and self.image is not None:
             yield Problem(
                 "image",

@@ -320,7 +320,7 @@ def partition_problems(
     named: Iterator[tuple[str, str]], expected: str | None = None, why: str = ""
 ) -> Iterator[Problem]:
     """A problem for each ARN whose partition is not `expected` (given: the region's), or, without it, not
-    that of the first ARN: one task role lives in one partition, and an ARN of another grants nothing."""
+    that of the first ARN: a role lives in one partition, and an ARN of another grants nothing."""
     first: tuple[str, str] | None = None
     for path, value in named:
         arn = arns.parse(value)
@@ -334,6 +334,6 @@ def partition_problems(
         if arn.partition != expected:
             yield PartitionProblem(
                 path,
-                f"{show(value)} is in partition {arn.partition}, but {why}; a task role can only be granted "
+                f"{show(value)} is in partition {arn.partition}, but {why}; a role can only be granted "
                 f"resources of its own partition: write the ARN as arn:{expected}:...",
             )

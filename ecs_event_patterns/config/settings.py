@@ -567,11 +567,12 @@ class StackSettings(SettingsModel):
                 switches,
             )
         yield from self._unreachable_image_problems()
-        # One stack, one partition: the needs of all its jobs agree (each pattern's own needs already do).
+        # One stack, one partition: the needs and secrets of all its jobs agree (each container's own do).
         yield from partition_problems(
-            (f"{section}.needs.{path}", arn)
+            (f"{section}.{kind}.{path}", arn)
             for section in JOB_PATTERNS
-            for path, arn in getattr(self, section).needs.named_arns()
+            for kind in ("needs", "container")
+            for path, arn in getattr(getattr(self, section), kind).named_arns()
         )
         if self.environment is Environment.PROD:
             yield from self._prod_problems()

@@ -365,3 +365,23 @@ def test_a_public_image_behind_vpc_endpoints_alone_is_refused():
     assert parse_stack_config(
         {"network": network, "batch": {"enabled": False, "container": {"image": PUBLIC}}}, "dev"
     )
+
+
+def test_secrets_of_two_partitions_are_refused():
+    china = "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/jobs/api-token"
+    with pytest.raises(SettingsError) as error:
+        ContainerSettings(secrets={"A": PARAMETER, "B": china}, secrets_kms_key_arn=KEY)
+    assert problems(error) == [
+        f'secrets.B: "{china}" is in partition aws-cn, but secrets.A is in aws; a role can only be granted '
+        "resources of its own partition: write the ARN as arn:aws:..."
+    ]
+    found = parse(
+        {
+            "upload": {"container": {"secrets": {"A": PARAMETER}}},
+            "queue": {"container": {"secrets": {"B": china}}},
+        }
+    )
+    assert found == [
+        f'queue.container.secrets.B: "{china}" is in partition aws-cn, but upload.container.secrets.A is in aws; '
+        "a role can only be granted resources of its own partition: write the ARN as arn:aws:..."
+    ]
