@@ -367,6 +367,14 @@ def _awsx_image(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> 
     return name, {"imageUri": f"{repo_url}@sha256:{digest}"}
 
 
+def _docker_build_image(_mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
+    """docker-build's `ref`: a pushed image's first tag with the build's digest (its docstring)."""
+    digest = "sha256:" + hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+    tags = [str(tag) for tag in inputs.get("tags") or []]
+    ref = (f"{tags[0]}@{digest}" if inputs.get("push") else tags[0]) if tags else ""
+    return name, {"ref": ref, "digest": digest}
+
+
 def _scalable_target(mocks: RecordingMocks, name: str, inputs: Mapping[str, Any]) -> Outputs:
     resource = str(inputs.get("resourceId", name))
     return resource, {"arn": mocks.arn("application-autoscaling", f"scalable-target/0ec2{_suffix(name)}")}
@@ -407,6 +415,7 @@ _OUTPUTS: dict[str, Callable[[RecordingMocks, str, Mapping[str, Any]], Outputs]]
     "aws:ecr/repository:Repository": _repository,
     "awsx:ecr:Repository": _awsx_repository,
     "awsx:ecr:Image": _awsx_image,
+    "docker-build:index:Image": _docker_build_image,
     "aws:appautoscaling/target:Target": _scalable_target,
     "aws:appautoscaling/policy:Policy": _scaling_policy,
 }

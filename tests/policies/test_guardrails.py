@@ -421,6 +421,34 @@ def test_repository_scan_on_push_and_immutable_tags(typ):
     assert "does not scan images on push" in problems("ecr-repository-hardened", repository)[0]
 
 
+@pytest.mark.parametrize(
+    ("image", "pinned"),
+    [
+        (f"123456789012.dkr.ecr.us-east-1.amazonaws.com/jobs@sha256:{'a' * 64}", True),
+        (f"public.ecr.aws/acme/jobs:v1@sha256:{'a' * 64}", True),
+        ("public.ecr.aws/acme/jobs:v1", False),
+        ("python:3.12", False),
+        ("acme/jobs", False),
+        ("acme/jobs@sha256:abc", False),  # not a digest
+    ],
+)
+def test_images_are_pinned_by_digest(image, pinned):
+    definition = Resource(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "job",
+        {"containerDefinitions": json.dumps([{"name": "job", "image": image}])},
+    )
+    found = problems("ecs-task-image-pinned", definition)
+    if pinned:
+        assert found == []
+    else:
+        assert found == [
+            f"container job: image {image} is named by tag only; a tag can be moved to another image, and ECS "
+            "resolves it again at each deployment or RunTask: pin it as <repository>@sha256:<digest>"
+        ]
+        assert problems("ecs-task-image-pinned", definition, {"exemptImages": [image]}) == []
+
+
 # --- ECS launches -----------------------------------------------------------------------------------------
 
 NETWORK = {"subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": False}
