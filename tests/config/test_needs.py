@@ -21,7 +21,7 @@ from ecs_event_patterns.config.stack_config import load_stack_config, parse_stac
 from tests.support.need_arns import ACCOUNT, KEY, ORDERS, PARAMETER, QUEUE, SECRET, STATE_MACHINE, TOPIC
 from tools import pulumi_mocks
 
-OWN_PARTITION = "a task role can only be granted resources of its own partition: write the ARN as arn:aws:..."
+OWN_PARTITION = "a role can only be granted resources of its own partition: write the ARN as arn:aws:..."
 
 
 def problems(raw: Mapping[str, object], region: str | None = "us-east-1") -> list[str]:
@@ -244,7 +244,7 @@ def test_needs_in_china_take_china_s_partition():
 
     assert problems(raw, "cn-north-1") == [
         f'queue.needs.publish[0]: "{TOPIC}" is in partition aws, but the stack\'s region "cn-north-1" is in '
-        "aws-cn; a task role can only be granted resources of its own partition: write the ARN as arn:aws-cn:..."
+        "aws-cn; a role can only be granted resources of its own partition: write the ARN as arn:aws-cn:..."
     ]
 
 
@@ -317,7 +317,7 @@ def test_needs_from_code_agree_on_one_partition():
 
     # The first ARN named (in the order of Needs' fields) is the one the others are compared with.
     assert [str(problem) for problem in caught.value.problems] == [
-        f'publish[0]: "{TOPIC}" is in partition aws, but send[0] is in aws-cn; a task role can only be granted '
+        f'publish[0]: "{TOPIC}" is in partition aws, but send[0] is in aws-cn; a role can only be granted '
         "resources of its own partition: write the ARN as arn:aws-cn:..."
     ]
 
