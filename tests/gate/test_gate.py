@@ -331,3 +331,31 @@ def test_each_run_configures_a_shared_pack_server_afresh(tmp_path):
     assert [(v["policy"], v["enforcementLevel"]) for v in violations] == [
         ("task-role-no-wildcard-actions", "mandatory")
     ]
+
+
+def test_a_config_that_does_not_match_the_pack_stops_a_program_still_running(tmp_path):
+    """The packs' schemas are read while the program runs: the gate neither waits for it nor leaves it."""
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: forever\nruntime: python\n")
+    (program / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (program / "__main__.py").write_text(
+        "import os, threading\nfrom pathlib import Path\n\n"
+        "Path('pid').write_text(str(os.getpid()))\nthreading.Event().wait()\n"
+    )
+    config_file = tmp_path / "bad.json"
+    config_file.write_text(
+        json.dumps({"task-role-no-wildcard-action": "mandatory"})
+    )  # checked against the pack
+    completed = gate(
+        *("--stack", "dev", "--cwd", str(program), "--json"),
+        *("--policy-pack", "policies/ecs_guardrails", "--policy-pack-config", str(config_file)),
+    )
+    assert completed.returncode == 2
+    assert (
+        "no policy pack has a policy named task-role-no-wildcard-action"
+        in json.loads(completed.stdout)["error"]
+    )
+    if (program / "pid").is_file():  # the program got as far as its first line: it is stopped now
+        with pytest.raises(ProcessLookupError):
+            os.kill(int((program / "pid").read_text()), 0)

@@ -148,20 +148,28 @@ def run(args: argparse.Namespace, packs: PackServers | None = None) -> report.Ga
                 print(f"note: {loaded.environment_note}", file=sys.stderr)
             for warning in loaded.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
-            resources = running.resources()
+            # The packs' schemas and levels while the program runs: a config that does not match them, or a
+            # pack that does not start, stops the gate (and the program) without waiting for the program.
             for server in servers:
                 server.connect()
             infos = [server.info() for server in servers]
             shared_default = not args.policy_pack_config
             all_names = {policy.name for info in infos for policy in info.policies}
-            results = []
-            for pack, server, info, pack_settings, path in zip(
-                pack_dirs, servers, infos, settings, config_paths, strict=True
-            ):
-                known = all_names if shared_default else {policy.name for policy in info.policies}
-                resolved = pack_config.resolve(
-                    info, pack_settings, source=str(path or "defaults"), known_policies=known
+            resolved_settings = [
+                pack_config.resolve(
+                    info,
+                    pack_settings,
+                    source=str(path or "defaults"),
+                    known_policies=all_names if shared_default else {policy.name for policy in info.policies},
                 )
+                for info, pack_settings, path in zip(infos, settings, config_paths, strict=True)
+            ]
+            resources = running.resources()
+            results = []
+            for pack, server, info, resolved in zip(
+                pack_dirs, servers, infos, resolved_settings, strict=True
+            ):
+                # Configured just before its analysis: a pack named twice is one server with two configs.
                 server.configure_stack(project=loaded.project, stack=args.stack, dry_run=args.preview)
                 server.configure(resolved)
                 diagnostics, not_applicable = server.analyze_program(resources)
