@@ -188,55 +188,58 @@ class PackServer:
     def analyze_program(
         self, resources: Sequence[Mapping[str, Any]]
     ) -> tuple[list[Diagnostic], list[NotApplicable]]:
-        """`Analyze` per resource (inputs), then `AnalyzeStack` (outputs and graph), as the engine does."""
-        diagnostics: list[Diagnostic] = []
-        not_applicable: list[NotApplicable] = []
+        """`Analyze` per resource (inputs) and `AnalyzeStack` (outputs and graph), the calls the engine makes.
+
+        All are sent at once and their answers read in order (the same diagnostics in the same order), so no
+        call waits for the round trip of the one before; the server answers on its thread pool. Prod's 126
+        calls at a load average of 20 on 2 cores: median 0.95 s, against 1.02 s one at a time (issue 12).
+        """
         try:
-            for resource in resources:
-                found, skipped = self.analyze(resource)
-                diagnostics += found
-                not_applicable += skipped
-            found, skipped = self.analyze_stack(resources)
+            stack = self.stub.AnalyzeStack.future(_stack_request(resources), timeout=CALL_TIMEOUT_SECONDS)
+            each = [
+                (self.stub.Analyze.future(_request(resource), timeout=CALL_TIMEOUT_SECONDS), resource["urn"])
+                for resource in resources
+            ]
+            answers = [_results(call.result(), urn) for call, urn in each] + [_results(stack.result(), "")]
         except grpc.RpcError as error:
             details = getattr(error, "details", None)
             detail = details() if callable(details) else str(error)
             raise PackError(f"policy pack {self.directory} failed: {detail}\n{self.stderr_text()}") from error
-        return diagnostics + found, not_applicable + skipped
+        diagnostics = [item for found, _ in answers for item in found]
+        return diagnostics, [item for _, skipped in answers for item in skipped]
 
-    def analyze(self, resource: Mapping[str, Any]) -> tuple[list[Diagnostic], list[NotApplicable]]:
-        """One resource's inputs, as the engine sends them before it registers the resource."""
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource["type"],
-            properties=_struct(resource["inputs"]),
-            urn=resource["urn"],
-            name=resource["name"],
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource["parent"]),
-        )
-        return _results(self.stub.Analyze(request, timeout=CALL_TIMEOUT_SECONDS), resource["urn"])
 
-    def analyze_stack(
-        self, resources: Iterable[Mapping[str, Any]]
-    ) -> tuple[list[Diagnostic], list[NotApplicable]]:
-        """Every resource's outputs with parent, dependencies and property dependencies."""
-        request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    type=resource["type"],
-                    properties=_struct(resource["outputs"]),
-                    urn=resource["urn"],
-                    name=resource["name"],
-                    options=analyzer_pb2.AnalyzerResourceOptions(parent=resource["parent"]),
-                    parent=resource["parent"],
-                    dependencies=resource["dependencies"],
-                    propertyDependencies={
-                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                        for key, urns in resource["propertyDependencies"].items()
-                    },
-                )
-                for resource in resources
-            ]
-        )
-        return _results(self.stub.AnalyzeStack(request, timeout=CALL_TIMEOUT_SECONDS), "")
+def _request(resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
+    """One resource's inputs, as the engine sends them before it registers the resource."""
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource["type"],
+        properties=_struct(resource["inputs"]),
+        urn=resource["urn"],
+        name=resource["name"],
+        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource["parent"]),
+    )
+
+
+def _stack_request(resources: Iterable[Mapping[str, Any]]) -> analyzer_pb2.AnalyzeStackRequest:
+    """Every resource's outputs with parent, dependencies and property dependencies."""
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=resource["type"],
+                properties=_struct(resource["outputs"]),
+                urn=resource["urn"],
+                name=resource["name"],
+                options=analyzer_pb2.AnalyzerResourceOptions(parent=resource["parent"]),
+                parent=resource["parent"],
+                dependencies=resource["dependencies"],
+                propertyDependencies={
+                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                    for key, urns in resource["propertyDependencies"].items()
+                },
+            )
+            for resource in resources
+        ]
+    )
 
 
 def _results(
