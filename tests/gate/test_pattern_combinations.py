@@ -7,13 +7,12 @@ them; each starts the program and the packs once.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.gate.test_gate import gate
 from tests.program.expected_resources import (
     COMBINATIONS,
     NONE_ENABLED,
@@ -43,21 +42,15 @@ def project_enabling(directory: Path, patterns: tuple[str, ...]) -> Path:
     return directory
 
 
-def gate(directory: Path) -> tuple[int, dict[str, Any]]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "tools.policy_gate", "--cwd", str(directory), "--stack", STACK, "--json"],
-        cwd=ROOT,  # the gate's defaults: this repository's packs and policies/config/prod.json
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def gate_over(directory: Path) -> tuple[int, dict[str, Any]]:
+    # From the repository root, the gate's defaults: this repository's packs and policies/config/prod.json.
+    completed = gate("--cwd", str(directory), "--stack", STACK, "--json", cwd=ROOT)
     return completed.returncode, json.loads(completed.stdout)
 
 
 @pytest.mark.parametrize("patterns", [p for p in COMBINATIONS if p], ids=combination_id)
 def test_every_combination_of_patterns_passes_the_gate(tmp_path: Path, patterns: tuple[str, ...]):
-    code, result = gate(project_enabling(tmp_path, patterns))
+    code, result = gate_over(project_enabling(tmp_path, patterns))
 
     assert (code, result["violations"], result["notApplicable"]) == (0, [], [])
     assert set(result["packs"][0]["policies"].values()) == {"mandatory"}
@@ -65,7 +58,7 @@ def test_every_combination_of_patterns_passes_the_gate(tmp_path: Path, patterns:
 
 
 def test_a_stack_without_any_job_pattern_is_a_program_error_listing_the_problem(tmp_path: Path):
-    code, result = gate(project_enabling(tmp_path, ()))
+    code, result = gate_over(project_enabling(tmp_path, ()))
 
     assert code == 2
     assert any(error.startswith(NONE_ENABLED) for error in result["errors"]), result["errors"]
