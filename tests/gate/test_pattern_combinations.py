@@ -3,7 +3,7 @@
 Each combination is a project directory of its own in tmp_path: a `Pulumi.yaml` whose `main` is this
 repository's program and a `Pulumi.prod.yaml` that is prod's with the other patterns switched off, run
 through the gate's command line like a team's program (`--cwd`). One test per combination, so xdist spreads
-them; each starts the program and the packs once.
+them; each starts the program once and shares the packs with the other gate tests (see `gate`).
 """
 
 import json
