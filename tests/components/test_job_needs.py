@@ -159,7 +159,7 @@ def test_a_need_of_another_partition_than_the_stacks_fails_the_preview():
 
     # The engine wraps the error raised in the policy's apply; its message is the program's error.
     assert (
-        f'publish[0]: "{TOPIC}" is in partition aws, but the stack\'s partition is aws-cn; a task role can '
+        f'publish[0]: "{TOPIC}" is in partition aws, but the stack\'s partition is aws-cn; a role can '
         "only be granted resources of its own partition: write the ARN as arn:aws-cn:..."
     ) in str(caught.value)
     # The task policy is never registered: its document never resolves.

@@ -44,6 +44,7 @@ PREVIEW_WAITING = {
         "ecs-task-logging": CONTAINERS_UNKNOWN,
         "ecs-task-no-plaintext-secrets": CONTAINERS_UNKNOWN,
         "ecs-task-read-only-root": CONTAINERS_UNKNOWN,
+        "ecs-task-image-pinned": CONTAINERS_UNKNOWN,
         "execution-role-minimal": "aws:iam/rolePolicy:RolePolicy 'execution-role-pull-and-log' of role "
         "execution-role; container definitions of job",
         "trigger-role-scoped": "aws:iam/rolePolicy:RolePolicy 'scheduler-role-run-task' of role scheduler-role",
