@@ -57,6 +57,8 @@ from ecs_event_patterns.config.validation import (
 )
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 CONFIG = ConfigDict(strict=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -127,23 +129,22 @@ class SettingsEnum(StrEnum):
         return schema
 
 
-class StringMap(Mapping[str, str]):
-    """An immutable, hashable mapping of strings to strings: a dict-valued field of a frozen settings object.
+class FrozenMapping(Mapping[_K, _V]):
+    """An immutable, hashable mapping (of hashable values): a dict-valued field of a frozen settings object.
 
-    Written as a dict, in code and in the config. Python has no frozen dict before 3.15 (PEP 814), and
-    `types.MappingProxyType` is read-only but not hashable, while a settings object hashes like any frozen
-    dataclass.
+    Python has no frozen dict before 3.15 (PEP 814), and `types.MappingProxyType` is read-only but not
+    hashable, while a settings object hashes like any frozen dataclass.
     """
 
     __slots__ = ("_items",)
 
-    def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._items: dict[str, str] = dict(items or {})
+    def __init__(self, items: Mapping[_K, _V] | None = None) -> None:
+        self._items: dict[_K, _V] = dict(items or {})
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: _K) -> _V:
         return self._items[key]
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[_K]:
         return iter(self._items)
 
     def __len__(self) -> int:
@@ -153,7 +154,13 @@ class StringMap(Mapping[str, str]):
         return hash(frozenset(self._items.items()))
 
     def __repr__(self) -> str:
-        return f"StringMap({self._items!r})"
+        return f"{type(self).__name__}({self._items!r})"
+
+
+class StringMap(FrozenMapping[str, str]):
+    """A frozen mapping of strings to strings, written as a dict, in code and in the config."""
+
+    __slots__ = ()
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:

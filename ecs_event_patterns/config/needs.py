@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema
@@ -26,6 +25,7 @@ from pydantic_core import CoreSchema, core_schema
 from ecs_event_patterns.config.model import (
     Allowed,
     Flag,
+    FrozenMapping,
     KeyPrefix,
     Listed,
     SettingsModel,
@@ -157,34 +157,24 @@ def _resources(resources: tuple[str, ...]) -> tuple[str, ...]:
     return resources
 
 
-class Condition(Mapping[str, Mapping[str, tuple[str, ...]]]):
-    """An IAM condition block, operator -> condition key -> values, immutable and hashable like `StringMap`.
+class Condition(FrozenMapping[str, FrozenMapping[str, tuple[str, ...]]]):
+    """An IAM condition block, operator -> condition key -> values, frozen and hashable at both levels.
 
     Written as IAM writes it (a value may be one string or a list); stored with every value as a tuple of
     strings, which IAM reads the same way.
     """
 
-    __slots__ = ("_blocks",)
+    __slots__ = ()
 
     def __init__(self, blocks: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None) -> None:
-        self._blocks: dict[str, Mapping[str, tuple[str, ...]]] = {
-            operator: MappingProxyType(
-                {key: (value,) if isinstance(value, str) else tuple(value) for key, value in keys.items()}
-            )
-            for operator, keys in (blocks or {}).items()
-        }
-
-    def __getitem__(self, operator: str) -> Mapping[str, tuple[str, ...]]:
-        return self._blocks[operator]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._blocks)
-
-    def __len__(self) -> int:
-        return len(self._blocks)
-
-    def __hash__(self) -> int:
-        return hash(frozenset((operator, frozenset(keys.items())) for operator, keys in self._blocks.items()))
+        super().__init__(
+            {
+                operator: FrozenMapping(
+                    {key: (value,) if isinstance(value, str) else tuple(value) for key, value in keys.items()}
+                )
+                for operator, keys in (blocks or {}).items()
+            }
+        )
 
     def __repr__(self) -> str:
         return f"Condition({self.as_json()!r})"
